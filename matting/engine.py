@@ -1,0 +1,119 @@
+"""MattingEngine: one loaded model on one device, predicting full-resolution alphas.
+
+Resolution policy: the network sees the image resized so its long side is ``max_side`` (aspect
+kept; the network pads to its multiple of 32 and crops back), and the alpha is resized back to the
+full input size. Memory therefore grows with the input only through the resize and the output
+(a 24 MP photo needs ~100 MB for its float alpha), never through the network.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import torch
+
+from .errors import ModelFileError
+from .progress import CancelFn, ProgressFn, check, report
+from .weights import load_model, require_default_model
+
+DEFAULT_MAX_SIDE = 512  # see README "Working resolution" for the measured quality/time curve
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """``auto`` picks CUDA when present, else CPU."""
+    if str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    dev = torch.device(device)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' was asked for but no CUDA device is available; use 'cpu' or 'auto'")
+    return dev
+
+
+def to_float_rgb(rgb: np.ndarray) -> np.ndarray:
+    """HxWx3 uint8/uint16/float -> float32 in [0, 1]."""
+    if rgb.ndim != 3 or rgb.shape[2] != 3:
+        raise ValueError(f"expected an HxWx3 RGB array, got shape {rgb.shape}")
+    if rgb.dtype == np.uint8:
+        return rgb.astype(np.float32) / 255.0
+    if rgb.dtype == np.uint16:
+        return rgb.astype(np.float32) / 65535.0
+    if np.issubdtype(rgb.dtype, np.floating):
+        return np.clip(rgb, 0.0, 1.0).astype(np.float32)
+    raise ValueError(f"unsupported image dtype {rgb.dtype}")
+
+
+def working_size(height: int, width: int, max_side: int) -> tuple[int, int]:
+    """(h, w) with the long side equal to ``max_side`` and the aspect kept."""
+    scale = max_side / max(height, width)
+    return max(1, round(height * scale)), max(1, round(width * scale))
+
+
+class MattingEngine:
+    """Loads a model (the installed default when ``model`` is None) and predicts alphas."""
+
+    def __init__(self, model: str | Path | None = None, device: str = "auto", max_side: int | None = None):
+        self.device = resolve_device(device)
+        path = Path(model) if model is not None else require_default_model()
+        self.net, self.metadata = load_model(path)
+        self.half = self.device.type == "cuda"
+        self.net = self.net.to(self.device)
+        if self.half:
+            self.net = self.net.half()
+        self.path = path
+        recommended = self.metadata.get("recommended_max_side", DEFAULT_MAX_SIDE)
+        self.max_side = int(max_side or recommended)
+        if self.max_side < 32:
+            raise ValueError(f"max_side must be at least 32, got {self.max_side}")
+
+    @property
+    def model_info(self) -> dict[str, Any]:
+        """What goes into output metadata: model name, version, backbone, variant, settings."""
+        m = self.metadata
+        cfg = m.get("config", {})
+        return {
+            "model": m.get("name", self.path.stem),
+            "version": str(m.get("version", "")),
+            "backbone": cfg.get("backbone", ""),
+            "variant": cfg.get("variant", ""),
+            "date": m.get("date", ""),
+            "max_side": self.max_side,
+            "device": self.device.type,
+            "path": str(self.path),
+        }
+
+    def predict(self, rgb: np.ndarray, progress: ProgressFn = None, cancel: CancelFn = None) -> np.ndarray:
+        """Alpha matte of an HxWx3 uint8/uint16 RGB image: HxW float32 in [0, 1]."""
+        h, w = rgb.shape[:2]
+        check(cancel)
+        report(progress, 0.0)
+        wh, ww = working_size(h, w, self.max_side)
+        small = cv2.resize(rgb, (ww, wh), interpolation=cv2.INTER_AREA if wh < h else cv2.INTER_LINEAR)
+        x = torch.from_numpy(to_float_rgb(small)).permute(2, 0, 1)[None].to(self.device)
+        if self.half:
+            x = x.half()
+        report(progress, 0.1)
+        alpha_small = self._run(x, progress, cancel)
+        check(cancel)
+        alpha = cv2.resize(alpha_small, (w, h), interpolation=cv2.INTER_LINEAR) if (wh, ww) != (h, w) else alpha_small
+        report(progress, 1.0)
+        return np.clip(alpha, 0.0, 1.0).astype(np.float32, copy=False)
+
+    def _run(self, x: torch.Tensor, progress: ProgressFn, cancel: CancelFn) -> np.ndarray:
+        """The network, with progress and cancel checks between its blocks (0.1 .. 0.9)."""
+        blocks = [m for m in self.net.children() if any(True for _ in m.parameters())]
+        handles = []
+        for i, block in enumerate(blocks):
+            def hook(_mod, _inp, i=i):
+                check(cancel)
+                report(progress, 0.1 + 0.8 * i / len(blocks))
+            handles.append(block.register_forward_pre_hook(hook))
+        try:
+            with torch.inference_mode():
+                out = self.net(x)
+        finally:
+            for hd in handles:
+                hd.remove()
+        report(progress, 0.9)
+        return out[0, 0].float().cpu().numpy()

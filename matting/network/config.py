@@ -1,0 +1,70 @@
+"""One dataclass holds every choice of the MSIA-matte network (paper Fig. 2 and Table 3).
+
+The paper fixes the superficial-traces widths (IniST 64, SedST 256 channels, Sec. 3.2); ASPP and
+decoder widths are ours, chosen by measurement on 2 CPU cores (see README, "Speed").
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+BACKBONES = ("efficientnet_lite0", "resnext50_32x4d", "resnext101_32x8d")
+VARIANTS = ("baseline", "ini", "ini_sed", "full")
+
+
+@dataclass
+class MSIAConfig:
+    """Configuration of ``MSIANet``.
+
+    variant (Table 3 of the paper):
+      * ``baseline``: raw stride-4 backbone features concatenated with upsampled ASPP features;
+        no IniST, no SedST, no adaptive assembly.
+      * ``ini``: + IniST; F_ini average-pooled to stride 8 as secondary traces, plain concat.
+      * ``ini_sed``: + IniST + SedST, plain concat instead of adaptive assembly.
+      * ``full``: IniST + SedST + InformationAssembly (eq. 2-4).
+    output_stride: stride of the backbone's top features (dilation replaces later strides).
+      ASPP output is bilinearly upsampled to stride 8 when output_stride > 8, where it meets F_sed.
+    """
+
+    backbone: str = "efficientnet_lite0"
+    variant: str = "full"
+    output_stride: int = 16
+    aspp_channels: int = 128
+    aspp_rates: tuple[int, ...] | None = None  # None: (6, 12, 18) at OS 16, (12, 24, 36) at OS 8
+    aspp_dropout: float = 0.1
+    ini_channels: int = 64  # paper, Sec. 3.2
+    sed_channels: int = 256  # paper, Sec. 3.2
+    decoder_channels: int = 64  # the two 3x3 convs on F_IA (stride 8), eq. 5
+    fine_channels: int = 32  # the 3x3 conv on F_cat (stride 4) before the 1-channel conv
+    assembly_eps: float = 1e-6  # eq. 2-3
+
+    def __post_init__(self) -> None:
+        if self.backbone not in BACKBONES:
+            raise ValueError(f"unknown backbone {self.backbone!r}; choose from {BACKBONES}")
+        if self.variant not in VARIANTS:
+            raise ValueError(f"unknown variant {self.variant!r}; choose from {VARIANTS}")
+        if self.output_stride not in (8, 16, 32):
+            raise ValueError("output_stride must be 8, 16 or 32")
+        if self.aspp_rates is not None:
+            self.aspp_rates = tuple(int(r) for r in self.aspp_rates)
+
+    @property
+    def rates(self) -> tuple[int, ...]:
+        """ASPP atrous rates: given, or DeepLabV3's for the output stride."""
+        if self.aspp_rates is not None:
+            return self.aspp_rates
+        return {8: (12, 24, 36), 16: (6, 12, 18), 32: (3, 6, 9)}[self.output_stride]
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        if d["aspp_rates"] is not None:
+            d["aspp_rates"] = list(d["aspp_rates"])
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "MSIAConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(f"unknown config fields: {sorted(unknown)}")
+        return cls(**d)
