@@ -85,35 +85,44 @@ class MattingEngine:
 
     def predict(self, rgb: np.ndarray, progress: ProgressFn = None, cancel: CancelFn = None) -> np.ndarray:
         """Alpha matte of an HxWx3 uint8/uint16 RGB image: HxW float32 in [0, 1]."""
-        h, w = rgb.shape[:2]
-        check(cancel)
-        report(progress, 0.0)
-        wh, ww = working_size(h, w, self.max_side)
-        small = cv2.resize(rgb, (ww, wh), interpolation=cv2.INTER_AREA if wh < h else cv2.INTER_LINEAR)
-        x = torch.from_numpy(to_float_rgb(small)).permute(2, 0, 1)[None].to(self.device)
-        if self.half:
-            x = x.half()
-        report(progress, 0.1)
-        alpha_small = self._run(x, progress, cancel)
-        check(cancel)
-        alpha = cv2.resize(alpha_small, (w, h), interpolation=cv2.INTER_LINEAR) if (wh, ww) != (h, w) else alpha_small
-        report(progress, 1.0)
-        return np.clip(alpha, 0.0, 1.0).astype(np.float32, copy=False)
+        return predict_alpha(self.net, rgb, self.max_side, progress, cancel)
 
-    def _run(self, x: torch.Tensor, progress: ProgressFn, cancel: CancelFn) -> np.ndarray:
-        """The network, with progress and cancel checks between its blocks (0.1 .. 0.9)."""
-        blocks = [m for m in self.net.children() if any(True for _ in m.parameters())]
-        handles = []
-        for i, block in enumerate(blocks):
-            def hook(_mod, _inp, i=i):
-                check(cancel)
-                report(progress, 0.1 + 0.8 * i / len(blocks))
-            handles.append(block.register_forward_pre_hook(hook))
-        try:
-            with torch.inference_mode():
-                out = self.net(x)
-        finally:
-            for hd in handles:
-                hd.remove()
-        report(progress, 0.9)
-        return out[0, 0].float().cpu().numpy()
+
+def predict_alpha(net: torch.nn.Module, rgb: np.ndarray, max_side: int,
+                  progress: ProgressFn = None, cancel: CancelFn = None) -> np.ndarray:
+    """The resolution policy around one network call (also used by training's dev check)."""
+    h, w = rgb.shape[:2]
+    check(cancel)
+    report(progress, 0.0)
+    wh, ww = working_size(h, w, max_side)
+    small = cv2.resize(rgb, (ww, wh), interpolation=cv2.INTER_AREA if wh < h else cv2.INTER_LINEAR)
+    param = next(net.parameters())
+    x = torch.from_numpy(to_float_rgb(small)).permute(2, 0, 1)[None].to(param.device, param.dtype)
+    report(progress, 0.1)
+    alpha_small = _run_network(net, x, progress, cancel)
+    check(cancel)
+    alpha = cv2.resize(alpha_small, (w, h), interpolation=cv2.INTER_LINEAR) if (wh, ww) != (h, w) else alpha_small
+    report(progress, 1.0)
+    return np.clip(alpha, 0.0, 1.0).astype(np.float32, copy=False)
+
+
+def _run_network(net: torch.nn.Module, x: torch.Tensor, progress: ProgressFn, cancel: CancelFn) -> np.ndarray:
+    """The network, with progress and cancel checks between its blocks (0.1 .. 0.9)."""
+    blocks = [m for m in net.children() if any(True for _ in m.parameters())]
+    handles = []
+    for i, block in enumerate(blocks):
+        def hook(_mod, _inp, i=i):
+            check(cancel)
+            report(progress, 0.1 + 0.8 * i / len(blocks))
+        handles.append(block.register_forward_pre_hook(hook))
+    was_training = net.training
+    net.eval()
+    try:
+        with torch.inference_mode():
+            out = net(x)
+    finally:
+        for hd in handles:
+            hd.remove()
+        net.train(was_training)
+    report(progress, 0.9)
+    return out[0, 0].float().cpu().numpy()
