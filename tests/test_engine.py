@@ -1,0 +1,66 @@
+"""MattingEngine on real images: shapes, dtypes, resolution policy, progress and cancel."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from skimage import data
+
+from matting import Cancelled, MattingEngine
+from matting.engine import resolve_device, working_size
+from matting.network import build_msia
+from matting.weights import save_model
+
+
+@pytest.fixture(scope="module")
+def model_path(tmp_path_factory):
+    torch.manual_seed(0)
+    net = build_msia(variant="full", aspp_channels=32, decoder_channels=16, fine_channels=8)
+    return save_model(net, tmp_path_factory.mktemp("m") / "m.safetensors", {"name": "unit", "recommended_max_side": 96})
+
+
+def test_predict_uint8_photo_full_size(model_path) -> None:
+    eng = MattingEngine(model_path, device="cpu")
+    rgb = data.chelsea()  # 300x451
+    alpha = eng.predict(rgb)
+    assert alpha.shape == rgb.shape[:2] and alpha.dtype == np.float32
+    assert 0.0 <= alpha.min() and alpha.max() <= 1.0
+    assert eng.max_side == 96  # the model's recommendation
+    assert eng.model_info["model"] == "unit" and eng.model_info["backbone"] == "efficientnet_lite0"
+
+
+def test_uint16_input_gives_the_same_alpha_as_uint8(model_path) -> None:
+    eng = MattingEngine(model_path, device="cpu", max_side=64)
+    rgb8 = data.astronaut()[::4, ::4]
+    rgb16 = rgb8.astype(np.uint16) * 257
+    assert np.abs(eng.predict(rgb8) - eng.predict(rgb16)).max() < 1e-4
+
+
+def test_progress_is_monotone_and_reaches_one(model_path) -> None:
+    seen: list[float] = []
+    MattingEngine(model_path, device="cpu", max_side=64).predict(data.coffee(), progress=seen.append)
+    assert seen[0] == 0.0 and seen[-1] == 1.0 and seen == sorted(seen) and len(seen) > 4
+
+
+def test_cancel_stops_inside_the_network(model_path) -> None:
+    eng = MattingEngine(model_path, device="cpu", max_side=64)
+    calls = {"n": 0}
+
+    def cancel() -> bool:
+        calls["n"] += 1
+        return calls["n"] > 2  # lets preprocessing through, stops at a block boundary
+
+    with pytest.raises(Cancelled):
+        eng.predict(data.coffee(), cancel=cancel)
+
+
+def test_working_size_keeps_aspect() -> None:
+    assert working_size(3000, 4000, 512) == (384, 512)
+    assert working_size(100, 50, 512) == (512, 256)
+
+
+def test_device_auto_and_refusal_of_missing_cuda() -> None:
+    assert resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="no CUDA"):
+            resolve_device("cuda")

@@ -1,0 +1,72 @@
+"""The model file format: safetensors + JSON metadata, strict, no pickle, clear errors."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from matting.errors import ModelFileError, ModelNotFoundError
+from matting.network import build_msia
+from matting.weights import load_model, read_metadata, require_default_model, save_model
+
+
+@pytest.fixture(scope="module")
+def small_model():
+    torch.manual_seed(0)
+    return build_msia(variant="full", aspp_channels=32, decoder_channels=16, fine_channels=8).eval()
+
+
+def test_round_trip_keeps_outputs_and_metadata(tmp_path, small_model) -> None:
+    path = save_model(small_model, tmp_path / "m.safetensors", {"name": "unit", "dev_metrics": {"sad": 1.5}})
+    loaded, meta = load_model(path)
+    assert meta["name"] == "unit" and meta["dev_metrics"] == {"sad": 1.5}
+    assert meta["config"]["aspp_channels"] == 32
+    x = torch.rand(1, 3, 48, 40)
+    with torch.no_grad():
+        diff = (small_model(x) - loaded(x)).abs().max()
+    assert float(diff) < 2e-3  # tensors are stored in half precision
+    full, _ = load_model(save_model(small_model, tmp_path / "f.safetensors", half=False))
+    with torch.no_grad():
+        assert torch.equal(small_model(x), full(x))
+
+
+def test_no_pickle_in_the_file(tmp_path, small_model) -> None:
+    raw = (save_model(small_model, tmp_path / "m.safetensors")).read_bytes()
+    assert b"\x80\x04" not in raw[:8] and raw[8:9] == b"{"  # a JSON header, not a pickle stream
+
+
+def test_truncated_file_is_named(tmp_path, small_model) -> None:
+    good = save_model(small_model, tmp_path / "m.safetensors").read_bytes()
+    bad = tmp_path / "cut.safetensors"
+    bad.write_bytes(good[: len(good) // 2])
+    with pytest.raises(ModelFileError, match="cut.safetensors"):
+        load_model(bad)
+
+
+def test_missing_file_is_named(tmp_path) -> None:
+    with pytest.raises(ModelFileError, match="nowhere.safetensors"):
+        read_metadata(tmp_path / "nowhere.safetensors")
+
+
+def test_config_not_matching_tensors_is_refused(tmp_path, small_model) -> None:
+    import json
+
+    from safetensors import safe_open
+    from safetensors.torch import save_file
+
+    path = save_model(small_model, tmp_path / "m.safetensors")
+    with safe_open(str(path), framework="pt") as f:
+        tensors = {k: f.get_tensor(k) for k in f.keys()}
+        meta = json.loads(f.metadata()["msia"])
+    meta["config"]["aspp_channels"] = 64
+    save_file(tensors, str(tmp_path / "lies.safetensors"), metadata={"msia": json.dumps(meta)})
+    with pytest.raises(ModelFileError, match="lies.safetensors.*do not match"):
+        load_model(tmp_path / "lies.safetensors")
+
+
+def test_missing_default_model_says_how_to_get_one(tmp_path, monkeypatch) -> None:
+    import matting.weights as w
+
+    monkeypatch.setattr(w, "MODELS_DIR", tmp_path / "empty")
+    monkeypatch.delenv(w.MODEL_DIR_ENV, raising=False)
+    with pytest.raises(ModelNotFoundError, match="no MSIA model is installed.*--model"):
+        require_default_model()
