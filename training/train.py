@@ -105,9 +105,19 @@ def build_model(model_cfg: dict[str, Any]) -> MSIANet:
     return build_from_config(MSIAConfig.from_dict(cfg), pretrained)
 
 
-def build_loader(cfg: dict[str, Any], recipe: Recipe, d: Dist) -> tuple[Any, EpochSampler, DataLoader]:
-    from .data import build_dataset
+def build_dataset(data_cfg: dict[str, Any], length: int, seed: int) -> Any:
+    """``kind: synthetic`` (made here, for tests and smoke runs) or ``kind: pairs`` (real data)."""
+    kind = data_cfg.get("kind", "pairs")
+    if kind == "synthetic":
+        from .synthetic import SyntheticMattingDataset
 
+        return SyntheticMattingDataset(length, data_cfg.get("size", 64), seed)
+    from .data import build_dataset as build_pairs_dataset
+
+    return build_pairs_dataset(data_cfg, length=length, seed=seed)
+
+
+def build_loader(cfg: dict[str, Any], recipe: Recipe, d: Dist) -> tuple[Any, EpochSampler, DataLoader]:
     length = recipe.iters_per_epoch * recipe.batch_size * d.world_size
     dataset = build_dataset(cfg["data"], length=length, seed=recipe.seed)
     sampler = EpochSampler(length, recipe.seed, d.rank, d.world_size)

@@ -1,0 +1,2 @@
+"""Reproduces the MSIA-matte paper's training: data, losses, schedule, loop, evaluation.
+Imports ``matting``; never the app."""
