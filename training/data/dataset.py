@@ -1,0 +1,175 @@
+"""The training dataset: DIM-style composites drawn afresh each time, and real photos.
+
+Per item (deterministic in (seed, epoch, index), safe in DataLoader workers):
+  1. pick a pair (sources can be weighted, e.g. to see the few high-quality alphas more often);
+  2. with probability ``composite_prob`` composite its foreground over a random background
+     (on-the-fly DIM composition, eq. 1; foreground colour-jittered with ``colour_jitter_prob``,
+     and with ``second_subject_prob`` a second subject pasted in front: alpha = 1 - (1-a1)(1-a2)),
+     otherwise use the original photo with its real background (when the pair has one);
+  3. scale jitter, random square crop (centred on the unknown region with p = 0.5), resize to
+     ``out_size``, horizontal flip.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from .augment import jitter_colour, random_crop_resize, rescale
+from .compose import composite
+from .readers import Pair, read_backgrounds, read_composition1k, read_distinctions646, read_images_alphas, read_prepared
+
+
+@dataclass
+class DataConfig:
+    """Where the data is and how it is augmented (one JSON object in the training config)."""
+
+    kind: str = "pairs"
+    layout: str = "prepared"  # prepared | composition1k | distinctions646 | images_alphas
+    roots: list[str] = field(default_factory=lambda: ["build/data"])
+    alphas: str | None = None  # images_alphas layout: the alpha folder (roots[0] holds images)
+    fg_cache: str = "build/fg_cache"
+    backgrounds: str = "../shared/data/backgrounds/bsds500"
+    background_pattern: str = "*"
+    source_weights: dict[str, float] = field(default_factory=dict)
+    crop_sizes: tuple[int, ...] = (512, 640, 800)
+    out_size: int = 512
+    p_center_unknown: float = 0.5
+    composite_prob: float = 0.6
+    colour_jitter_prob: float = 0.3
+    second_subject_prob: float = 0.2
+    scale_jitter: tuple[float, float] = (0.75, 1.25)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "DataConfig":
+        known = {f.name for f in fields(cls)}
+        bad = set(d) - known
+        if bad:
+            raise ValueError(f"unknown data config fields: {sorted(bad)}")
+        cfg = cls(**d)
+        cfg.crop_sizes = tuple(cfg.crop_sizes)
+        cfg.scale_jitter = tuple(cfg.scale_jitter)
+        return cfg
+
+
+def read_pairs(cfg: DataConfig) -> list[Pair]:
+    pairs: list[Pair] = []
+    for root in cfg.roots:
+        if cfg.layout == "prepared":
+            pairs += read_prepared(Path(root))
+        elif cfg.layout == "composition1k":
+            pairs += read_composition1k(Path(root))
+        elif cfg.layout == "distinctions646":
+            pairs += read_distinctions646(Path(root))
+        elif cfg.layout == "images_alphas":
+            pairs += read_images_alphas(Path(root), Path(cfg.alphas or ""), Path(cfg.fg_cache))
+        else:
+            raise ValueError(f"unknown layout {cfg.layout!r}")
+    return pairs
+
+
+def _rgb(path: Path) -> np.ndarray:
+    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise OSError(f"{path}: cannot read image")
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def _gray(path: Path) -> np.ndarray:
+    a = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+    if a is None:
+        raise OSError(f"{path}: cannot read alpha")
+    return a
+
+
+def cover(bg: np.ndarray, h: int, w: int, rng: np.random.Generator) -> np.ndarray:
+    """A random h x w window of ``bg`` scaled (by up to 1.5x more) to cover it, maybe flipped."""
+    bh, bw = bg.shape[:2]
+    s = max(h / bh, w / bw) * rng.uniform(1.0, 1.5)
+    bg = cv2.resize(bg, (max(w, round(bw * s)), max(h, round(bh * s))), interpolation=cv2.INTER_LINEAR)
+    y = int(rng.integers(0, bg.shape[0] - h + 1))
+    x = int(rng.integers(0, bg.shape[1] - w + 1))
+    bg = bg[y : y + h, x : x + w]
+    return bg[:, ::-1] if rng.random() < 0.5 else bg
+
+
+class MattingDataset(Dataset):
+    def __init__(self, pairs: list[Pair], backgrounds: list[Path], cfg: DataConfig, length: int, seed: int = 0):
+        if not pairs:
+            raise ValueError("no training pairs")
+        self.pairs, self.backgrounds, self.cfg = pairs, backgrounds, cfg
+        self.length, self.seed, self.epoch = length, seed, 0
+        w = np.array([cfg.source_weights.get(p.source, 1.0) for p in pairs], np.float64)
+        self.weights = w / w.sum()
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return self.length
+
+    def _pick(self, rng: np.random.Generator) -> Pair:
+        return self.pairs[int(rng.choice(len(self.pairs), p=self.weights))]
+
+    def _subject(self, pair: Pair, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        fg, alpha = _rgb(pair.fg), _gray(pair.alpha)
+        if alpha.shape != fg.shape[:2]:
+            alpha = cv2.resize(alpha, fg.shape[1::-1], interpolation=cv2.INTER_AREA)
+        if rng.random() < self.cfg.colour_jitter_prob:
+            fg = jitter_colour(fg, rng)
+        return fg, alpha
+
+    def _composite(self, pair: Pair, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        fg, alpha = self._subject(pair, rng)
+        h, w = alpha.shape
+        bg = cover(_rgb(self.backgrounds[int(rng.integers(len(self.backgrounds)))]), h, w, rng)
+        image = composite(fg, alpha, bg)
+        if rng.random() < self.cfg.second_subject_prob:
+            image, alpha = self._add_subject(image, alpha, rng)
+        return image, alpha
+
+    def _add_subject(self, image: np.ndarray, alpha: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Paste a second, smaller subject in front at a random place."""
+        fg2, a2 = self._subject(self._pick(rng), rng)
+        h, w = alpha.shape
+        s = min(h / a2.shape[0], w / a2.shape[1]) * rng.uniform(0.3, 0.7)
+        fg2, a2 = rescale([fg2, a2], s)
+        y = int(rng.integers(0, h - a2.shape[0] + 1))
+        x = int(rng.integers(0, w - a2.shape[1] + 1))
+        win = (slice(y, y + a2.shape[0]), slice(x, x + a2.shape[1]))
+        image = image.copy()
+        image[win] = composite(fg2, a2, image[win])
+        a1 = alpha.astype(np.float32) / 255.0
+        union = a1.copy()
+        union[win] = 1 - (1 - a1[win]) * (1 - a2.astype(np.float32) / 255.0)
+        return image, np.round(union * 255).astype(np.uint8)
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        rng = np.random.default_rng([self.seed, self.epoch, index])
+        pair = self._pick(rng)
+        if pair.image is None or rng.random() < self.cfg.composite_prob:
+            image, alpha = self._composite(pair, rng)
+        else:
+            image, alpha = _rgb(pair.image), _gray(pair.alpha)
+            if alpha.shape != image.shape[:2]:
+                alpha = cv2.resize(alpha, image.shape[1::-1], interpolation=cv2.INTER_AREA)
+        lo, hi = self.cfg.scale_jitter
+        image, alpha = rescale([image, alpha], rng.uniform(lo, hi))
+        image, alpha = random_crop_resize(image, alpha, self.cfg.crop_sizes, self.cfg.out_size, rng, self.cfg.p_center_unknown)
+        return {
+            "image": torch.from_numpy(image).permute(2, 0, 1).float().div_(255.0),
+            "alpha": torch.from_numpy(alpha)[None].float().div_(255.0),
+        }
+
+
+def build_dataset(data_cfg: dict[str, Any], length: int, seed: int = 0) -> MattingDataset:
+    """What ``training.train`` calls: read and check every pair now, then the dataset."""
+    cfg = DataConfig.from_dict(data_cfg)
+    pairs = read_pairs(cfg)
+    backgrounds = read_backgrounds(cfg.backgrounds, cfg.background_pattern)
+    return MattingDataset(pairs, backgrounds, cfg, length, seed)

@@ -1,0 +1,226 @@
+"""Build the training and dev data from ``../shared/data`` (reproducible, seeded).
+
+    python -m training.data.prepare --shared ../shared/data --out build/data
+
+Writes ``OUT/{image,alpha,fg}/<stem>.png`` (image long side <= 800 px for the 33 pseudo-GT
+photos and the 14 trimap photos, <= 480 px for pets and horses), ``index.json`` (every kept pair
+with source, split and review stats), ``dropped.json`` (dropped pairs and why), contact sheets
+``contact_<source>.png`` (image | alpha | cutout on green) and a fixed dev set
+``OUT/dev/{image,alpha}/`` of composites and real photos. Foreground colours are estimated once
+(pymatting ``estimate_foreground_ml``) and cached in ``fg/``.
+
+Sources: pseudo_gt (model-made alphas, used as they are), oxford_pets (hand-drawn trimaps) and
+weizmann_horse (masks -> a band of 1 % of the long side) through closed-form matting, photos
+(trimaps; no ground truth: train only, they bring objects unlike animals and people).
+Dev split (held out from training): 6 pseudo-GT (3 portraits, 3 animals), 40 pets, 20 horses,
+chosen by ``numpy.random.default_rng(0)`` over the sorted stems.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from tqdm import tqdm
+
+from .pseudo_alpha import closed_form_alpha, normalise_trimap, review, trimap_from_mask
+
+DEV_COUNTS = {"pseudo_gt_portrait": 3, "pseudo_gt_animal": 3, "pets": 40, "horses": 20}
+DEV_BACKGROUNDS_PER_FG = 2
+
+
+@dataclass
+class Job:
+    source: str
+    stem: str
+    image: str
+    label: str  # alpha, trimap or mask file
+    kind: str  # "alpha" | "trimap" | "mask"
+    max_side: int
+    split: str = "train"
+
+
+def read_rgb(path: str | Path) -> np.ndarray:
+    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise ValueError(f"{path}: cannot read image")
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def read_gray(path: str | Path) -> np.ndarray:
+    from PIL import Image
+
+    with Image.open(path) as im:  # PIL: palette trimaps keep their index values
+        return np.array(im.convert("L") if im.mode not in ("L", "P") else im)
+
+
+def fit_long_side(img: np.ndarray, max_side: int, interp: int = cv2.INTER_AREA) -> np.ndarray:
+    h, w = img.shape[:2]
+    s = max_side / max(h, w)
+    if s >= 1:
+        return img
+    return cv2.resize(img, (round(w * s), round(h * s)), interpolation=interp)
+
+
+def process(job: Job) -> dict:
+    """One pair: resize, alpha (given or solved), review, foreground colour."""
+    from pymatting import estimate_foreground_ml
+
+    rgb = fit_long_side(read_rgb(job.image), job.max_side)
+    h, w = rgb.shape[:2]
+    label = read_gray(job.label)
+    trimap = None
+    if job.kind == "alpha":
+        alpha = cv2.resize(label, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+    else:
+        label = cv2.resize(label, (w, h), interpolation=cv2.INTER_NEAREST)
+        trimap = normalise_trimap(label) if job.kind == "trimap" else trimap_from_mask(label)
+        try:
+            alpha = closed_form_alpha(rgb, trimap)
+        except Exception as exc:  # the solver can fail on degenerate trimaps
+            return {"job": asdict(job), "dropped": f"closed-form failed: {exc}"}
+    reason, stats = review(alpha, trimap)
+    if reason:
+        return {"job": asdict(job), "dropped": reason, "stats": stats}
+    fg = estimate_foreground_ml(rgb.astype(np.float64) / 255.0, alpha.astype(np.float64))
+    return {"job": asdict(job), "rgb": rgb, "alpha": alpha, "fg": fg, "stats": stats}
+
+
+def gather_jobs(shared: Path) -> list[Job]:
+    jobs: list[Job] = []
+    for img in sorted((shared / "pseudo_gt/images").iterdir()):
+        src = "pseudo_gt_portrait" if img.stem.startswith("p3m") else "pseudo_gt_animal"
+        jobs.append(Job(src, img.stem, str(img), str(shared / "pseudo_gt/alphas" / f"{img.stem}.png"), "alpha", 800))
+    for folder, src, kind in (("masks/oxford_pets", "pets", "trimap"), ("masks/weizmann_horse", "horses", "mask")):
+        for img in sorted((shared / folder / "images").iterdir()):
+            label = shared / folder / "masks" / f"{img.stem}.png"
+            if label.is_file():
+                jobs.append(Job(src, img.stem, str(img), str(label), kind, 480))
+    for img in sorted((shared / "photos/images").iterdir()):
+        label = shared / "photos/trimaps" / f"{img.stem}.png"
+        if label.is_file():
+            jobs.append(Job("photos", img.stem, str(img), str(label), "trimap", 800))
+    return jobs
+
+
+def assign_dev(jobs: list[Job], seed: int = 0) -> None:
+    rng = np.random.default_rng(seed)
+    for source, count in DEV_COUNTS.items():
+        stems = sorted(j.stem for j in jobs if j.source == source)
+        chosen = set(rng.choice(stems, size=min(count, len(stems)), replace=False).tolist())
+        for j in jobs:
+            if j.source == source and j.stem in chosen:
+                j.split = "dev"
+
+
+def write_png(path: Path, array: np.ndarray) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if array.ndim == 3:
+        array = cv2.cvtColor(array, cv2.COLOR_RGB2BGR)
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    if not cv2.imwrite(str(tmp), array):
+        raise OSError(f"{path}: cannot write")
+    tmp.replace(path)
+
+
+def to_u8(x: np.ndarray) -> np.ndarray:
+    return np.clip(np.round(x * 255.0), 0, 255).astype(np.uint8)
+
+
+def contact_sheet(records: list[dict], out: Path, thumb: int = 160, per_row: int = 4) -> None:
+    """Rows of image | alpha | cutout over green, for reviewing pseudo-alphas by eye."""
+    tiles = []
+    for r in records:
+        rgb, alpha, fg = (cv2.imread(str(r[k]), cv2.IMREAD_UNCHANGED) for k in ("image", "alpha", "fg"))
+        a = alpha.astype(np.float32)[..., None] / 255.0
+        green = np.zeros_like(fg, dtype=np.float32)
+        green[..., 1] = 255
+        cut = (a * fg + (1 - a) * green).astype(np.uint8)
+        row = [cv2.resize(x if x.ndim == 3 else cv2.cvtColor(x, cv2.COLOR_GRAY2BGR), (thumb, thumb)) for x in (rgb, alpha, cut)]
+        tile = np.concatenate(row, axis=1)
+        cv2.putText(tile, r["stem"][:22], (3, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 255), 1)
+        tiles.append(tile)
+    if not tiles:
+        return
+    while len(tiles) % per_row:
+        tiles.append(np.zeros_like(tiles[0]))
+    rows = [np.concatenate(tiles[i : i + per_row], axis=1) for i in range(0, len(tiles), per_row)]
+    cv2.imwrite(str(out), np.concatenate(rows, axis=0))
+
+
+def build_dev_set(out: Path, kept: list[dict], backgrounds: list[Path], seed: int = 0) -> int:
+    """Dev composites (pseudo-GT subjects over BSDS test backgrounds, DIM rule, rounded) and the
+    dev pets and horses as photographed, with their pseudo-alphas."""
+    from .compose import composite, fit_background
+
+    rng = np.random.default_rng(seed)
+    n = 0
+    for r in (r for r in kept if r["split"] == "dev"):
+        alpha = cv2.imread(str(r["alpha"]), cv2.IMREAD_GRAYSCALE)
+        if r["source"].startswith("pseudo_gt"):
+            fg = read_rgb(r["fg"])
+            for k in range(DEV_BACKGROUNDS_PER_FG):
+                bg = read_rgb(backgrounds[int(rng.integers(len(backgrounds)))])
+                bg = fit_background(bg, *alpha.shape)
+                img = composite(fg, alpha, bg)
+                write_png(out / "image" / f"{r['stem']}_{k}.png", img)
+                write_png(out / "alpha" / f"{r['stem']}_{k}.png", alpha)
+                n += 1
+        else:
+            write_png(out / "image" / f"{r['stem']}.png", read_rgb(r["image"]))
+            write_png(out / "alpha" / f"{r['stem']}.png", alpha)
+            n += 1
+    return n
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m training.data.prepare", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--shared", type=Path, default=Path("../shared/data"))
+    p.add_argument("--out", type=Path, default=Path("build/data"))
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--limit", type=int, default=0, help="only the first N jobs per source (smoke runs)")
+    args = p.parse_args(argv)
+    start = time.perf_counter()
+    jobs = gather_jobs(args.shared)
+    if args.limit:
+        per: dict[str, int] = {}
+        jobs = [j for j in jobs if per.setdefault(j.source, 0) < args.limit and not per.update({j.source: per[j.source] + 1})]
+    assign_dev(jobs)
+    kept, dropped = [], []
+    with ProcessPoolExecutor(args.workers) as pool:
+        for res in tqdm(pool.map(process, jobs, chunksize=4), total=len(jobs), desc="prepare", unit="pair"):
+            job = res["job"]
+            if "dropped" in res:
+                dropped.append({**job, "reason": res["dropped"], "stats": res.get("stats")})
+                continue
+            rec = {**job, "stats": res["stats"]}
+            for key, arr in (("image", res["rgb"]), ("alpha", to_u8(res["alpha"])), ("fg", to_u8(res["fg"]))):
+                path = args.out / key / f"{job['stem']}.png"
+                write_png(path, arr)
+                rec[key] = str(path.resolve())
+            kept.append(rec)
+    backgrounds = sorted((args.shared / "backgrounds/bsds500").glob("test_*"))
+    n_dev = build_dev_set(args.out / "dev", kept, backgrounds)
+    (args.out / "index.json").write_text(json.dumps({"pairs": kept, "dev_images": n_dev}, indent=1))
+    (args.out / "dropped.json").write_text(json.dumps(dropped, indent=1))
+    for source in sorted({r["source"] for r in kept}):
+        contact_sheet([r for r in kept if r["source"] == source][:48], args.out / f"contact_{source}.png")
+    counts = {}
+    for r in kept:
+        counts.setdefault(r["source"], [0, 0])[0] += 1
+    for r in dropped:
+        counts.setdefault(r["source"], [0, 0])[1] += 1
+    for source, (k, d) in sorted(counts.items()):
+        print(f"{source:20s} kept {k:4d} dropped {d:4d}")
+    print(f"dev images: {n_dev}; {time.perf_counter() - start:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
