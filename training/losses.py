@@ -56,4 +56,4 @@ class BlendedLoss(nn.Module):
         l1 = (pred - target).abs().mean()
         l_ssim = 1.0 - ssim(pred, target)
         total = w1 * l1 + w2 * l_ssim
-        return total, {"l1": float(l1), "ssim": float(l_ssim), "w_l1": w1, "w_ssim": w2}
+        return total, {"l1": float(l1.detach()), "ssim": float(l_ssim.detach()), "w_l1": w1, "w_ssim": w2}

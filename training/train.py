@@ -157,8 +157,19 @@ def export(model: MSIANet, path: Path, cfg: dict[str, Any], step: int, dev_metri
     save_model(model, path, meta)
 
 
-def train(cfg: dict[str, Any], out: Path, resume: bool = False, max_steps: int | None = None) -> dict[str, Any]:
-    """Run (or continue) a training run; returns a summary dict."""
+@dataclass
+class TrainResult:
+    step: int
+    best: dict[str, Any]
+    rank: int
+    model: MSIANet
+
+    def summary(self) -> dict[str, Any]:
+        return {"step": self.step, "best": self.best}
+
+
+def train(cfg: dict[str, Any], out: Path, resume: bool = False, max_steps: int | None = None) -> TrainResult:
+    """Run (or continue) a training run."""
     d, device = setup_distributed()
     recipe = Recipe.from_dict(cfg["recipe"])
     if recipe.threads and device.type == "cpu":
@@ -245,7 +256,7 @@ def train(cfg: dict[str, Any], out: Path, resume: bool = False, max_steps: int |
     if d.world_size > 1:
         dist.barrier()
         dist.destroy_process_group()
-    return {"step": step, "best": best}
+    return TrainResult(step, best, d.rank, model)
 
 
 def end_of_epoch(model: MSIANet, dev: "DevSet | None", cfg: dict[str, Any], out: Path, step: int, epoch: int,
@@ -274,8 +285,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--resume", action="store_true", help="continue from OUT/last.pt exactly")
     args = p.parse_args(argv)
     cfg = load_config(args.config, args)
-    summary = train(cfg, args.out, resume=args.resume, max_steps=args.max_steps)
-    print(json.dumps(summary, default=str))
+    result = train(cfg, args.out, resume=args.resume, max_steps=args.max_steps)
+    if result.rank == 0:
+        print(json.dumps(result.summary(), default=str))
     return 0
 
 
