@@ -1,0 +1,354 @@
+"""Reading photos and writing results without losing anything.
+
+Public API:
+  ``load_image(path) -> LoadedImage``: JPEG, PNG, TIFF, WebP, BMP. EXIF orientation applied;
+  8- and 16-bit kept (``rgb`` is uint8 or uint16); grayscale, palette, LA, CMYK (through its ICC
+  profile when it has one) and RGBA converted to RGB. An input that already has an alpha channel
+  keeps its colour as stored and offers that alpha as ``input_alpha`` (the network always
+  computes its own matte). The ICC profile is kept to be carried to the outputs. Absurd sizes
+  (over ``MAX_PIXELS``, declared in the header) are refused before decoding.
+  ``save_image(path, array, ...)``: PNG (8/16-bit, RGB/RGBA), TIFF (8/16-bit, RGB/RGBA), WebP
+  (lossless, 8-bit), JPEG (flattened RGB only). Atomic (temporary file in the target folder,
+  then ``os.replace``); never writes over an input (``protected``); name clashes follow
+  ``on_exists``: ``skip``, ``overwrite`` (outputs only) or ``number`` (``name-1.png``, ...).
+  ``save_alpha(path, alpha, bit_depth=8|16, ...)``: a single-channel alpha PNG/TIFF.
+Every failure raises ImageReadError / ImageWriteError with a message naming the file.
+"""
+from __future__ import annotations
+
+import io
+import os
+import struct
+import tempfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+
+from .errors import ImageReadError, ImageWriteError
+
+MAX_PIXELS = 200_000_000  # 200 MP: far above any camera, far below a decompression bomb
+Image.MAX_IMAGE_PIXELS = None  # we check the declared size ourselves, with our own message
+READ_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp"}
+WRITE_FORMATS = {".png": "PNG", ".tif": "TIFF", ".tiff": "TIFF", ".webp": "WEBP", ".jpg": "JPEG", ".jpeg": "JPEG"}
+ON_EXISTS = ("skip", "overwrite", "number")
+
+
+@dataclass
+class LoadedImage:
+    path: Path
+    rgb: np.ndarray  # HxWx3 uint8 or uint16
+    input_alpha: np.ndarray | None = None  # HxW, same dtype as rgb, when the file has alpha
+    icc_profile: bytes | None = None
+    mode: str = ""  # the file's own mode (PIL), e.g. "RGB", "CMYK", "P", "I;16"
+    format: str = ""
+    exif: bytes | None = field(default=None, repr=False)
+
+    @property
+    def bit_depth(self) -> int:
+        return 16 if self.rgb.dtype == np.uint16 else 8
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height)."""
+        return self.rgb.shape[1], self.rgb.shape[0]
+
+
+def load_image(path: str | Path) -> LoadedImage:
+    """Read an image file; see the module docstring for what is converted and how."""
+    path = Path(path)
+    if not path.exists():
+        raise ImageReadError(f"{path}: file not found")
+    if path.is_dir():
+        raise ImageReadError(f"{path}: is a folder, not an image")
+    if path.stat().st_size == 0:
+        raise ImageReadError(f"{path}: empty file (0 bytes)")
+    try:
+        with Image.open(path) as im:
+            w, h = im.size
+            if w * h > MAX_PIXELS:
+                raise ImageReadError(
+                    f"{path}: {w}x{h} pixels ({w * h / 1e6:.0f} MP) is larger than the {MAX_PIXELS / 1e6:.0f} MP limit")
+            im.load()
+            return _from_pil(path, im)
+    except ImageReadError:
+        raise
+    except UnidentifiedImageError:
+        raise ImageReadError(f"{path}: not an image file, or a format that cannot be read") from None
+    except (OSError, SyntaxError, ValueError, struct.error) as exc:
+        raise ImageReadError(f"{path}: corrupt or truncated image ({exc})") from None
+
+
+def _orientation(im: Image.Image) -> int:
+    try:
+        return int(im.getexif().get(0x0112, 1))
+    except Exception:
+        return 1
+
+
+def _apply_orientation(a: np.ndarray, orientation: int) -> np.ndarray:
+    """EXIF orientation 1-8 applied to an array (for files decoded outside PIL)."""
+    ops = {
+        2: lambda x: x[:, ::-1],
+        3: lambda x: x[::-1, ::-1],
+        4: lambda x: x[::-1],
+        5: lambda x: np.swapaxes(x, 0, 1),
+        6: lambda x: np.rot90(x, -1),
+        7: lambda x: np.swapaxes(x[::-1, ::-1], 0, 1),
+        8: lambda x: np.rot90(x, 1),
+    }
+    return np.ascontiguousarray(ops[orientation](a)) if orientation in ops else a
+
+
+def _from_pil(path: Path, im: Image.Image) -> LoadedImage:
+    icc = im.info.get("icc_profile")
+    mode, fmt = im.mode, im.format or ""
+    exif = im.info.get("exif")
+    if mode in ("I;16", "I;16B", "I;16L", "I", "F") or _is_16bit_colour(im):
+        arr, alpha = _read_16bit(path, im)
+        orient = _orientation(im)
+        arr = _apply_orientation(arr, orient)
+        alpha = _apply_orientation(alpha, orient) if alpha is not None else None
+        return LoadedImage(path, arr, alpha, icc, mode, fmt, exif)
+    im = ImageOps.exif_transpose(im)
+    if mode == "CMYK":
+        im = _cmyk_to_rgb(im, icc)
+        icc = None  # now sRGB
+    alpha = None
+    if mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in im.info) or (mode in ("L", "RGB") and "transparency" in im.info):
+        rgba = im.convert("RGBA")
+        alpha = np.asarray(rgba)[..., 3].copy()
+        im = rgba.convert("RGB")
+    elif im.mode != "RGB":
+        im = im.convert("RGB")
+    return LoadedImage(path, np.asarray(im).copy(), alpha, icc, mode, fmt, exif)
+
+
+def _is_16bit_colour(im: Image.Image) -> bool:
+    """Pillow opens 48/64-bit PNG and TIFF as 8-bit RGB(A); detect them from the file header."""
+    if im.format == "PNG":
+        return im.info.get("bitdepth", 8) == 16 if "bitdepth" in im.info else _png_bit_depth(im) == 16
+    if im.format == "TIFF":
+        bps = im.tag_v2.get(258) if hasattr(im, "tag_v2") else None
+        return bool(bps) and max(bps if isinstance(bps, tuple) else (bps,)) == 16
+    return False
+
+
+def _png_bit_depth(im: Image.Image) -> int:
+    fp = getattr(im, "filename", None)
+    if not fp:
+        return 8
+    with open(fp, "rb") as f:
+        head = f.read(26)
+    return head[24] if len(head) >= 25 and head[12:16] == b"IHDR" else 8
+
+
+def _read_16bit(path: Path, im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
+    """16-bit (and 32-bit int/float grayscale) files as uint16 RGB + optional alpha."""
+    if im.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        a = np.asarray(im)
+        if im.mode == "F":
+            a = np.clip(a, 0, 1) * 65535 if a.max() <= 1.0 else np.clip(a, 0, 65535)
+        a = np.clip(a, 0, 65535).astype(np.uint16)
+        return np.repeat(a[..., None], 3, axis=2), None
+    import cv2
+
+    data = cv2.imread(str(path), cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION)
+    if data is None or data.dtype != np.uint16:
+        raise ImageReadError(f"{path}: cannot decode 16-bit image")
+    if data.ndim == 2:
+        return np.repeat(data[..., None], 3, axis=2), None
+    if data.shape[2] == 4:
+        return np.ascontiguousarray(data[..., 2::-1]), np.ascontiguousarray(data[..., 3])
+    return np.ascontiguousarray(data[..., ::-1]), None
+
+
+def _cmyk_to_rgb(im: Image.Image, icc: bytes | None) -> Image.Image:
+    if icc:
+        try:
+            src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            return ImageCms.profileToProfile(im, src, ImageCms.createProfile("sRGB"), outputMode="RGB")
+        except (ImageCms.PyCMSError, OSError):
+            pass
+    return im.convert("RGB")
+
+
+# --------------------------------------------------------------------------------------- writing
+
+
+def resolve_target(path: Path, on_exists: str, protected: Iterable[str | Path] = ()) -> Path | None:
+    """The path to write for ``path`` under the clash rule; None means skip."""
+    if on_exists not in ON_EXISTS:
+        raise ValueError(f"on_exists must be one of {ON_EXISTS}")
+    guarded = {Path(p).resolve() for p in protected}
+    if path.resolve() in guarded:
+        raise ImageWriteError(f"{path}: refusing to write over an input file")
+    if not path.exists():
+        return path
+    if on_exists == "skip":
+        return None
+    if on_exists == "overwrite":
+        return path
+    n = 1
+    while True:
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+        if not candidate.exists() and candidate.resolve() not in guarded:
+            return candidate
+        n += 1
+
+
+def save_image(path: str | Path, array: np.ndarray, *, icc_profile: bytes | None = None,
+               metadata: dict[str, str] | None = None, on_exists: str = "overwrite",
+               protected: Iterable[str | Path] = (), quality: int = 95) -> Path | None:
+    """Write an HxW, HxWx3 or HxWx4 uint8/uint16 array atomically; returns the path written,
+    or None when ``on_exists="skip"`` found the file already there."""
+    path = Path(path)
+    fmt = WRITE_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise ImageWriteError(f"{path}: unsupported output format (use .png, .tif, .webp or .jpg)")
+    if array.dtype not in (np.uint8, np.uint16):
+        raise ImageWriteError(f"{path}: expected uint8 or uint16 data, got {array.dtype}")
+    channels = 1 if array.ndim == 2 else array.shape[2]
+    if fmt == "JPEG" and (channels == 4 or array.dtype == np.uint16):
+        raise ImageWriteError(f"{path}: JPEG holds only flattened 8-bit composites; use PNG, TIFF or WebP for transparency")
+    if fmt == "WEBP" and array.dtype == np.uint16:
+        array = (array >> 8).astype(np.uint8)  # WebP is 8-bit only
+    target = resolve_target(path, on_exists, protected)
+    if target is None:
+        return None
+    folder = target.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ImageWriteError(f"{folder}: cannot create output folder ({exc.strerror or exc})") from None
+    if not os.access(folder, os.W_OK):
+        raise ImageWriteError(f"{folder}: output folder is not writable")
+    data = _encode(fmt, array, icc_profile, metadata or {}, quality)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".part")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except OSError as exc:
+        if "tmp" in locals() and os.path.exists(tmp):
+            os.unlink(tmp)
+        raise ImageWriteError(f"{target}: cannot write ({exc.strerror or exc})") from None
+    return target
+
+
+def save_alpha(path: str | Path, alpha: np.ndarray, bit_depth: int = 8, **kwargs) -> Path | None:
+    """Write a float alpha in [0, 1] as a single-channel 8- or 16-bit image."""
+    return save_image(path, quantize(alpha, bit_depth), **kwargs)
+
+
+def quantize(x: np.ndarray, bit_depth: int) -> np.ndarray:
+    """Float in [0, 1] -> uint8 or uint16, rounded."""
+    top, dtype = (255, np.uint8) if bit_depth == 8 else (65535, np.uint16)
+    return np.round(np.clip(x, 0.0, 1.0) * top).astype(dtype)
+
+
+def _encode(fmt: str, array: np.ndarray, icc: bytes | None, metadata: dict[str, str], quality: int) -> bytes:
+    if fmt == "TIFF":
+        return _encode_tiff(array, icc, metadata)
+    if fmt == "PNG" and array.dtype == np.uint16 and array.ndim == 3:
+        return _encode_png16(array, icc, metadata)
+    buf = io.BytesIO()
+    im = Image.fromarray(array if array.dtype == np.uint8 else array.astype(np.uint16), _pil_mode(array))
+    kwargs: dict = {}
+    if icc:
+        kwargs["icc_profile"] = icc
+    if fmt == "PNG":
+        from PIL.PngImagePlugin import PngInfo
+
+        info = PngInfo()
+        for k, v in metadata.items():
+            info.add_itxt(k, str(v))
+        kwargs["pnginfo"] = info
+    elif fmt == "WEBP":
+        kwargs.update(lossless=True, quality=100, method=4)
+        if metadata:
+            kwargs["xmp"] = _xmp(metadata)
+    elif fmt == "JPEG":
+        kwargs.update(quality=quality, subsampling=0)
+        if metadata:
+            kwargs["comment"] = "; ".join(f"{k}={v}" for k, v in metadata.items()).encode()
+    im.save(buf, fmt, **kwargs)
+    return buf.getvalue()
+
+
+def _pil_mode(array: np.ndarray) -> str:
+    if array.ndim == 2:
+        return "L" if array.dtype == np.uint8 else "I;16"
+    return {3: "RGB", 4: "RGBA"}[array.shape[2]]
+
+
+def _encode_tiff(array: np.ndarray, icc: bytes | None, metadata: dict[str, str]) -> bytes:
+    import json
+
+    import tifffile
+
+    buf = io.BytesIO()
+    extratags = [(34675, "B", len(icc), icc, True)] if icc else []
+    channels = 1 if array.ndim == 2 else array.shape[2]
+    tifffile.imwrite(
+        buf, array, photometric="minisblack" if channels == 1 else "rgb",
+        extrasamples=[2] if channels == 4 else None,  # 2: unassociated (straight) alpha
+        compression="zlib", description=json.dumps(metadata) if metadata else None,
+        extratags=extratags, metadata=None,
+    )
+    return buf.getvalue()
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+
+def _encode_png16(array: np.ndarray, icc: bytes | None, metadata: dict[str, str]) -> bytes:
+    """16-bit RGB(A) PNG (Pillow cannot write it): OpenCV encodes, we add iCCP and iTXt chunks."""
+    import cv2
+
+    bgr = array[..., [2, 1, 0, 3]] if array.shape[2] == 4 else array[..., ::-1]
+    ok, enc = cv2.imencode(".png", np.ascontiguousarray(bgr))
+    if not ok:
+        raise ImageWriteError("cannot encode 16-bit PNG")
+    raw = enc.tobytes()
+    ihdr_end = 8 + 4 + 4 + 13 + 4
+    extra = b""
+    if icc:
+        extra += _png_chunk(b"iCCP", b"ICC profile\x00\x00" + zlib.compress(icc))
+    for k, v in metadata.items():
+        extra += _png_chunk(b"iTXt", k.encode("latin-1")[:79] + b"\x00\x00\x00\x00\x00" + str(v).encode("utf-8"))
+    return raw[:ihdr_end] + extra + raw[ihdr_end:]
+
+
+def _xmp(metadata: dict[str, str]) -> bytes:
+    from xml.sax.saxutils import escape
+
+    fields = "".join(f"<msia:{k}>{escape(str(v))}</msia:{k}>" for k, v in metadata.items() if k.isidentifier())
+    return (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        f'<rdf:Description xmlns:msia="https://msia-matte.invalid/ns/1.0/">{fields}</rdf:Description>'
+        "</rdf:RDF></x:xmpmeta>"
+    ).encode()
+
+
+def read_metadata(path: str | Path) -> dict[str, str]:
+    """The text metadata written by ``save_image`` (PNG iTXt/tEXt, TIFF description)."""
+    import json
+
+    path = Path(path)
+    with Image.open(path) as im:
+        if im.format == "PNG":
+            return {k: str(v) for k, v in im.text.items()}
+        if im.format == "TIFF":
+            desc = im.tag_v2.get(270)
+            try:
+                return json.loads(desc) if desc else {}
+            except json.JSONDecodeError:
+                return {"description": desc}
+    return {}
