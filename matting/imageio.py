@@ -258,7 +258,7 @@ def _encode(fmt: str, array: np.ndarray, icc: bytes | None, metadata: dict[str, 
     if fmt == "PNG" and array.dtype == np.uint16 and array.ndim == 3:
         return _encode_png16(array, icc, metadata)
     buf = io.BytesIO()
-    im = Image.fromarray(array if array.dtype == np.uint8 else array.astype(np.uint16), _pil_mode(array))
+    im = Image.fromarray(array)  # uint8 L/RGB/RGBA or uint16 grayscale (I;16)
     kwargs: dict = {}
     if icc:
         kwargs["icc_profile"] = icc
@@ -279,12 +279,6 @@ def _encode(fmt: str, array: np.ndarray, icc: bytes | None, metadata: dict[str, 
             kwargs["comment"] = "; ".join(f"{k}={v}" for k, v in metadata.items()).encode()
     im.save(buf, fmt, **kwargs)
     return buf.getvalue()
-
-
-def _pil_mode(array: np.ndarray) -> str:
-    if array.ndim == 2:
-        return "L" if array.dtype == np.uint8 else "I;16"
-    return {3: "RGB", 4: "RGBA"}[array.shape[2]]
 
 
 def _encode_tiff(array: np.ndarray, icc: bytes | None, metadata: dict[str, str]) -> bytes:

@@ -1,0 +1,31 @@
+"""Shared fixtures: Qt offscreen, real photos from scikit-image, a small real model file."""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture(scope="session")
+def photo() -> np.ndarray:
+    """A real photo (scikit-image's public-domain 'chelsea' cat, 300x451)."""
+    from skimage import data
+
+    return data.chelsea()
+
+
+@pytest.fixture(scope="session")
+def small_model_path(tmp_path_factory):
+    """A real, untrained, small MSIA network in the engine's file format (fast on CPU)."""
+    import torch
+
+    from matting.network import build_msia
+    from matting.weights import save_model
+
+    torch.manual_seed(0)
+    net = build_msia(variant="full", aspp_channels=32, decoder_channels=16, fine_channels=8)
+    return save_model(net, tmp_path_factory.mktemp("model") / "small.safetensors",
+                      {"name": "small-test", "version": "0", "recommended_max_side": 128})
