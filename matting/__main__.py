@@ -1,0 +1,4 @@
+"""``python -m matting`` runs the ``msia-matte`` command line."""
+from .cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,93 @@
+"""Folder export through the real network: mirrored folders, outputs read back, bad files
+reported, inputs untouched, resume, cancel."""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from matting import MattingEngine
+from matting.batch import BatchOptions, plan_batch, run_batch
+from matting.compose import Background
+from matting.imageio import load_image, read_metadata
+
+
+def digest(p: Path) -> str:
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+@pytest.fixture()
+def shoot(tmp_path, photo) -> Path:
+    root = tmp_path / "shoot"
+    (root / "day2").mkdir(parents=True)
+    small = photo[::3, ::3]
+    Image.fromarray(small).save(root / "a.jpg")
+    Image.fromarray(small[:, ::-1]).save(root / "day2" / "b.png")
+    (root / "broken.jpg").write_bytes(b"not a jpeg at all")
+    (root / "folder.png").mkdir()
+    return root
+
+
+@pytest.fixture(scope="module")
+def engine(small_model_path):
+    return MattingEngine(small_model_path, device="cpu", max_side=96)
+
+
+def test_recursive_batch_mirrors_folders_and_reports_bad_files(shoot, tmp_path, engine) -> None:
+    before = {p: digest(p) for p in shoot.rglob("*") if p.is_file()}
+    options = BatchOptions(("cutout", "alpha", "composite"), "png", recursive=True, background=Background.parse("#00ff00"))
+    out = tmp_path / "out"
+    items = plan_batch(shoot, out, options)
+    seen = []
+    report = run_batch(engine, items, options, progress=lambda d, t, r: seen.append((d, t, r.status)))
+    assert report.count("ok") == 2 and report.count("failed") == 2 and not report.ok
+    errors = " ".join(r.error for r in report.results if r.status == "failed")
+    assert "broken.jpg" in errors and "folder.png" in errors
+    assert [d for d, _, _ in seen] == [1, 2, 3, 4] and all(t == 4 for _, t, _ in seen)
+    cut = load_image(out / "day2" / "b_cutout.png")
+    assert cut.input_alpha is not None and cut.rgb.shape[:2] == load_image(shoot / "day2" / "b.png").rgb.shape[:2]
+    assert read_metadata(out / "a_alpha.png")["model"] == "small-test"
+    assert {p: digest(p) for p in shoot.rglob("*") if p.is_file()} == before  # inputs untouched
+    path = report.write(tmp_path / "report.json")
+    data = json.loads(path.read_text())
+    assert {f["status"] for f in data["files"]} == {"ok", "failed"}
+    report.write(tmp_path / "report.csv")
+    assert "broken.jpg" in (tmp_path / "report.csv").read_text()
+
+
+def test_resume_skips_complete_outputs(shoot, tmp_path, engine) -> None:
+    options = BatchOptions(("alpha",), "tiff")
+    out = tmp_path / "out"
+    first = run_batch(engine, plan_batch(shoot, out, options), options)
+    assert first.count("ok") == 1  # a.jpg (not recursive)
+    stamp = (out / "a_alpha.tif").stat().st_mtime_ns
+    second = run_batch(engine, plan_batch(shoot, out, options), options)
+    assert second.count("skipped") == 1 and (out / "a_alpha.tif").stat().st_mtime_ns == stamp
+
+
+def test_cancel_midway_leaves_only_complete_files(tmp_path, photo, engine) -> None:
+    src = tmp_path / "many"
+    src.mkdir()
+    for i in range(6):
+        Image.fromarray(np.roll(photo[::3, ::3], i * 7, axis=1)).save(src / f"img{i}.png")
+    options = BatchOptions(("cutout",), "png")
+    done = []
+    report = run_batch(engine, plan_batch(src, tmp_path / "out", options), options,
+                       progress=lambda d, t, r: done.append(d), cancel=lambda: len(done) >= 2)
+    assert report.cancelled
+    written = sorted((tmp_path / "out").glob("*.png"))
+    assert 2 <= len(written) < 6
+    for p in written:
+        assert load_image(p).rgb.shape[:2] == photo[::3, ::3].shape[:2]  # every file decodes whole
+    assert not list((tmp_path / "out").glob(".*"))  # no temporary leftovers
+
+
+def test_options_are_checked() -> None:
+    with pytest.raises(ValueError, match="outputs"):
+        BatchOptions(("sparkles",))
+    with pytest.raises(ValueError, match="jpg"):
+        BatchOptions(("cutout",), "jpg")
