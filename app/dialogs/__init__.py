@@ -1,0 +1,1 @@
+"""Dialogs: export options and batch export."""

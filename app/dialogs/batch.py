@@ -1,0 +1,156 @@
+"""Batch export dialog: input and output folders and the same options as ``msia-matte batch``,
+run in the background with a progress bar, a per-file status list, cancel, and the report."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSettings, Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
+                               QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QProgressBar, QPushButton,
+                               QVBoxLayout, QWidget)
+
+import qtawesome as qta
+
+from matting.batch import OUTPUT_KINDS, BatchOptions, BatchReport, plan_batch, run_batch
+from matting.compose import Background
+
+from ..workers import Workers
+
+
+class _Relay(QObject):
+    fileDone = Signal(int, int, object)
+
+
+class BatchDialog(QDialog):
+    finished_report = Signal(object)  # BatchReport
+
+    def __init__(self, make_engine, background: Background, settings: QSettings, workers: Workers,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Batch export")
+        self.resize(640, 520)
+        self.make_engine, self.background, self.settings, self.workers = make_engine, background, settings, workers
+        self.task = None
+        self.report: BatchReport | None = None
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.indir, self.outdir = QLineEdit(settings.value("batch/indir", "")), QLineEdit(settings.value("batch/outdir", ""))
+        form.addRow("Input folder", self._with_browse(self.indir))
+        form.addRow("Output folder", self._with_browse(self.outdir))
+        self.recursive = QCheckBox("Include subfolders (mirrored in the output)")
+        self.recursive.setChecked(settings.value("batch/recursive", "false") in (True, "true"))
+        form.addRow("", self.recursive)
+        outs = QHBoxLayout()
+        chosen = str(settings.value("batch/outputs", "cutout")).split(",")
+        self.outputs = {k: QCheckBox(k) for k in OUTPUT_KINDS}
+        for k, box in self.outputs.items():
+            box.setChecked(k in chosen)
+            outs.addWidget(box)
+        form.addRow("Outputs", outs)
+        self.format = QComboBox()
+        self.format.addItems(["png", "tiff", "webp"])
+        self.format.setCurrentText(settings.value("batch/format", "png"))
+        form.addRow("Format", self.format)
+        self.on_exists = QComboBox()
+        self.on_exists.addItems(["skip", "overwrite", "number"])
+        self.on_exists.setCurrentText(settings.value("batch/on_exists", "skip"))
+        self.on_exists.setToolTip("skip: resume an interrupted batch; number: keep both")
+        form.addRow("If an output exists", self.on_exists)
+        layout.addLayout(form)
+        self.progress = QProgressBar()
+        self.status = QLabel("")
+        self.files = QListWidget()
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addWidget(self.files, 1)
+        buttons = QHBoxLayout()
+        self.start_button = QPushButton(qta.icon("mdi.play"), "Start")
+        self.cancel_button = QPushButton(qta.icon("mdi.stop"), "Cancel")
+        self.cancel_button.setEnabled(False)
+        self.close_button = QPushButton("Close")
+        self.start_button.clicked.connect(self.start)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.close_button.clicked.connect(self.close)
+        for b in (self.start_button, self.cancel_button, self.close_button):
+            buttons.addWidget(b)
+        layout.addLayout(buttons)
+        self.relay = _Relay()
+        self.relay.fileDone.connect(self._file_done)
+
+    def _with_browse(self, edit: QLineEdit) -> QWidget:
+        w = QWidget()
+        row = QHBoxLayout(w)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(edit)
+        b = QPushButton("Browse…")
+        b.clicked.connect(lambda: edit.setText(QFileDialog.getExistingDirectory(self, "Folder", edit.text()) or edit.text()))
+        row.addWidget(b)
+        return w
+
+    def options(self) -> BatchOptions:
+        outputs = tuple(k for k, b in self.outputs.items() if b.isChecked())
+        return BatchOptions(outputs, self.format.currentText(), self.recursive.isChecked(),
+                            self.on_exists.currentText(), self.background)
+
+    def start(self) -> None:
+        try:
+            options = self.options()
+            items = plan_batch(self.indir.text(), self.outdir.text(), options)
+        except Exception as exc:
+            QMessageBox.warning(self, "Batch export", str(exc))
+            return
+        for key, value in (("indir", self.indir.text()), ("outdir", self.outdir.text()),
+                           ("recursive", self.recursive.isChecked()), ("outputs", ",".join(options.outputs)),
+                           ("format", options.format), ("on_exists", options.on_exists)):
+            self.settings.setValue(f"batch/{key}", value)
+        self.files.clear()
+        self.progress.setRange(0, max(1, len(items)))
+        self.progress.setValue(0)
+        self.status.setText(f"{len(items)} images")
+        self.start_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+
+        def job(_progress, cancel):
+            engine = self.make_engine()
+            return run_batch(engine, items, options, lambda d, t, r: self.relay.fileDone.emit(d, t, r), cancel)
+
+        self.task = self.workers.start(job, on_done=self._finished, on_failed=self._failed)
+
+    def cancel(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            self.status.setText("Cancelling after the current image…")
+
+    def _file_done(self, done: int, total: int, result) -> None:
+        self.progress.setValue(done)
+        icon = {"ok": "mdi.check", "skipped": "mdi.skip-next", "failed": "mdi.alert"}.get(result.status, "mdi.help")
+        text = Path(result.input).name + ("" if result.status == "ok" else f" — {result.status}: {result.error}")
+        item = QListWidgetItem(qta.icon(icon), text)
+        item.setData(Qt.ItemDataRole.UserRole, result)
+        self.files.addItem(item)
+        self.files.scrollToBottom()
+
+    def _finished(self, report: BatchReport) -> None:
+        self.report = report
+        self.status.setText(report.summary())
+        out = Path(self.outdir.text())
+        try:
+            report.write(out / "msia-batch-report.json")
+        except OSError as exc:
+            self.status.setText(f"{report.summary()}; report not written: {exc}")
+        self._idle()
+        self.finished_report.emit(report)
+
+    def _failed(self, message: str) -> None:
+        self.status.setText(message)
+        self._idle()
+        QMessageBox.warning(self, "Batch export", message)
+
+    def _idle(self) -> None:
+        self.task = None
+        self.start_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+
+    def closeEvent(self, event) -> None:
+        self.cancel()
+        super().closeEvent(event)

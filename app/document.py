@@ -1,0 +1,118 @@
+"""One open photo: the image, the network's matte, the current (possibly refined) matte, the
+estimated foreground colours, the brush strokes, and an undo stack. Views listen to its signals;
+it never draws and never computes (workers do, then hand results in)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, QPointF, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from matting.imageio import LoadedImage
+
+STROKE_KINDS = ("foreground", "background", "unknown")
+
+
+@dataclass
+class Stroke:
+    kind: str
+    radius: float
+    points: list[QPointF] = field(default_factory=list)
+
+
+class Document(QObject):
+    imageChanged = Signal()
+    alphaChanged = Signal()
+    foregroundChanged = Signal()
+    strokesChanged = Signal()
+
+    def __init__(self, image: LoadedImage, parent: QObject | None = None):
+        super().__init__(parent)
+        self.image = image
+        self.network_alpha: np.ndarray | None = None
+        self.alpha: np.ndarray | None = None
+        self.foreground: np.ndarray | None = None  # float32 HxWx3, for cutouts without fringes
+        self.strokes: list[Stroke] = []
+        self.undo_stack = QUndoStack(self)
+
+    @property
+    def path(self) -> Path:
+        return self.image.path
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.image.size
+
+    @property
+    def has_matte(self) -> bool:
+        return self.alpha is not None
+
+    def set_network_alpha(self, alpha: np.ndarray) -> None:
+        """The network's matte arrived: it becomes the current matte; history starts here."""
+        self.network_alpha = alpha
+        self.undo_stack.clear()
+        self._set_alpha(alpha)
+
+    def _set_alpha(self, alpha: np.ndarray) -> None:
+        self.alpha = alpha
+        self.foreground = None
+        self.alphaChanged.emit()
+
+    def set_foreground(self, fg: np.ndarray, for_alpha: np.ndarray) -> None:
+        """Foreground colours computed for ``for_alpha``; ignored if the matte changed since."""
+        if for_alpha is self.alpha:
+            self.foreground = fg
+            self.foregroundChanged.emit()
+
+    # ---- strokes and refinement, all undoable
+    def add_stroke(self, stroke: Stroke) -> None:
+        self.undo_stack.push(_AddStroke(self, stroke))
+
+    def apply_refinement(self, refined: np.ndarray) -> None:
+        self.undo_stack.push(_Refine(self, refined))
+
+    def reset_to_network(self) -> None:
+        if self.network_alpha is not None:
+            self.undo_stack.push(_Refine(self, self.network_alpha, text="Reset to network matte"))
+
+    def stroke_masks(self) -> dict[str, np.ndarray]:
+        """Rasterise the strokes into one boolean mask per kind (image resolution)."""
+        from .views.strokes import rasterise
+
+        w, h = self.size
+        return {kind: rasterise([s for s in self.strokes if s.kind == kind], w, h) for kind in STROKE_KINDS}
+
+
+class _AddStroke(QUndoCommand):
+    def __init__(self, doc: Document, stroke: Stroke):
+        super().__init__(f"Paint {stroke.kind}")
+        self.doc, self.stroke = doc, stroke
+
+    def redo(self) -> None:
+        self.doc.strokes.append(self.stroke)
+        self.doc.strokesChanged.emit()
+
+    def undo(self) -> None:
+        self.doc.strokes.remove(self.stroke)
+        self.doc.strokesChanged.emit()
+
+
+class _Refine(QUndoCommand):
+    """Replaces the matte and clears the strokes that produced it; undo restores both."""
+
+    def __init__(self, doc: Document, alpha: np.ndarray, text: str = "Refine matte"):
+        super().__init__(text)
+        self.doc, self.new = doc, alpha
+        self.old, self.old_strokes = doc.alpha, list(doc.strokes)
+
+    def redo(self) -> None:
+        self.doc.strokes = []
+        self.doc._set_alpha(self.new)
+        self.doc.strokesChanged.emit()
+
+    def undo(self) -> None:
+        self.doc.strokes = list(self.old_strokes)
+        self.doc._set_alpha(self.old)
+        self.doc.strokesChanged.emit()

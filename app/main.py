@@ -1,0 +1,114 @@
+"""Start the app: ``msia-matte-gui [IMAGE] [--model PATH] [--device D] [--max-side N]``, or take a
+screenshot and exit: ``--screenshot OUT.png [--view side-by-side|alpha|cutout] [--background C]``."""
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from pathlib import Path
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="msia-matte-gui", description=__doc__)
+    p.add_argument("image", nargs="?", type=Path)
+    p.add_argument("--model", help="model file; default: the installed model")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"))
+    p.add_argument("--max-side", type=int)
+    p.add_argument("--screenshot", type=Path, help="render, save a screenshot of the window, exit")
+    p.add_argument("--view", default="side-by-side", choices=("side-by-side", "alpha", "cutout", "three", *("black", "white", "checker")))
+    p.add_argument("--background", help="colour (#RRGGBB, name), 'blur', or an image file for the cutout view")
+    return p.parse_args(argv)
+
+
+def install_excepthook(window_getter) -> None:
+    """No traceback ever reaches the user: show a dialog, keep the trace on stderr."""
+    def hook(kind, value, tb):
+        traceback.print_exception(kind, value, tb)
+        from PySide6.QtWidgets import QMessageBox
+
+        QMessageBox.critical(window_getter(), "MSIA Matte", f"Something went wrong: {value}")
+    sys.excepthook = hook
+
+
+def apply_view(window, view: str, background: str | None) -> None:
+    from PySide6.QtGui import QColor
+
+    from matting.compose import Background
+
+    if background:
+        bg = Background.parse(background)
+        panel = window.background_panel
+        if bg.kind == "color":
+            panel.set_color(QColor(*bg.color))
+        elif bg.kind == "image":
+            panel.set_image(str(bg.image))
+        else:
+            panel.buttons[bg.kind].setChecked(True)
+    if view in ("side-by-side", "three"):
+        window.set_layout(view)
+    else:
+        window.set_layout("single")
+        window.set_view(view)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from .main_window import MainWindow
+    from .style import apply_style
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("MSIA Matte")
+    app.setOrganizationName("MSIA Matte")
+    apply_style(app)
+    window = MainWindow(model=args.model, device=args.device, max_side=args.max_side)
+    install_excepthook(lambda: window)
+    if args.screenshot:
+        return screenshot(app, window, args)
+    window.show()
+    if args.image:
+        window.open_path(args.image)
+    return app.exec()
+
+
+def screenshot(app, window, args: argparse.Namespace) -> int:
+    """Open, compute, render the chosen view, grab the whole window, exit 0 (1 on failure)."""
+    from PySide6.QtCore import QTimer
+
+    if not args.image:
+        print("error: --screenshot needs an IMAGE", file=sys.stderr)
+        return 2
+    status = {"code": 0}
+    window.setProperty("quiet_errors", True)
+
+    def fail(message: str) -> None:
+        print(f"error: {message}", file=sys.stderr)
+        status["code"] = 1
+        app.quit()
+
+    def shoot() -> None:
+        apply_view(window, args.view, args.background)
+        window.compare.panes[0].canvas.fit()
+        QTimer.singleShot(300, grab)
+
+    def grab() -> None:
+        args.screenshot.parent.mkdir(parents=True, exist_ok=True)
+        if not window.grab().save(str(args.screenshot)):
+            fail(f"{args.screenshot}: cannot write screenshot")
+            return
+        print(f"wrote {args.screenshot}")
+        app.quit()
+
+    window.failed.connect(fail)
+    window.foregroundReady.connect(lambda: QTimer.singleShot(100, shoot))
+    window.show()
+    window.open_path(args.image)
+    QTimer.singleShot(600_000, lambda: fail("timed out"))
+    app.exec()
+    return status["code"]
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Side panels: background choice and refinement brushes."""

@@ -1,0 +1,62 @@
+"""Refinement brushes: definite foreground, definite background, unknown; size; apply, reset."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QButtonGroup, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout
+
+import qtawesome as qta
+
+BRUSHES = (("foreground", "Foreground", "F"), ("background", "Background", "B"), ("unknown", "Unknown edge", "U"))
+
+
+class BrushPanel(QGroupBox):
+    brushChanged = Signal(object, float)  # kind or None (navigate), radius
+    applyRequested = Signal()
+    resetRequested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__("Refine", parent)
+        layout = QVBoxLayout(self)
+        self.group = QButtonGroup(self)
+        self.group.setExclusive(False)
+        self.buttons: dict[str, QPushButton] = {}
+        row = QHBoxLayout()
+        for key, label, shortcut in BRUSHES:
+            b = QPushButton(label)
+            b.setCheckable(True)
+            b.setToolTip(f"Paint {label.lower()} ({shortcut}); hold Space to pan")
+            b.setShortcut(shortcut)
+            b.clicked.connect(lambda checked, k=key: self.select(k if checked else None))
+            self.buttons[key] = b
+            row.addWidget(b)
+        layout.addLayout(row)
+        self.size = QSlider(Qt.Orientation.Horizontal)
+        self.size.setRange(1, 200)
+        self.size.setValue(12)
+        self.size.setToolTip("Brush radius in image pixels ([ and ])")
+        self.size.valueChanged.connect(lambda _v: self.brushChanged.emit(self.kind, float(self.size.value())))
+        self.size_label = QLabel()
+        self.size.valueChanged.connect(lambda v: self.size_label.setText(f"Size: {v} px"))
+        self.size_label.setText(f"Size: {self.size.value()} px")
+        layout.addWidget(self.size_label)
+        layout.addWidget(self.size)
+        actions = QHBoxLayout()
+        self.apply_button = QPushButton(qta.icon("mdi.auto-fix"), "Apply")
+        self.apply_button.setToolTip("Refine the matte where you painted (Ctrl+R)")
+        self.apply_button.clicked.connect(self.applyRequested)
+        self.reset_button = QPushButton(qta.icon("mdi.restore"), "Reset")
+        self.reset_button.setToolTip("Back to the network's matte")
+        self.reset_button.clicked.connect(self.resetRequested)
+        actions.addWidget(self.apply_button)
+        actions.addWidget(self.reset_button)
+        layout.addLayout(actions)
+        self.kind: str | None = None
+
+    def select(self, kind: str | None) -> None:
+        self.kind = kind
+        for k, b in self.buttons.items():
+            b.setChecked(k == kind)
+        self.brushChanged.emit(kind, float(self.size.value()))
+
+    def grow(self, factor: float) -> None:
+        self.size.setValue(max(1, min(200, round(self.size.value() * factor))))

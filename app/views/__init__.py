@@ -1,0 +1,1 @@
+"""Views: what the document looks like. They draw; they never compute mattes."""

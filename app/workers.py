@@ -1,0 +1,78 @@
+"""Engine calls off the UI thread. Each task runs in the global QThreadPool, reports progress
+(0..1) and can be cancelled: the flag is read by the engine's ``cancel`` callback between network
+blocks. Results come back through Qt signals, so slots run on the UI thread."""
+from __future__ import annotations
+
+import threading
+import traceback
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from matting.errors import Cancelled, MattingError
+
+
+class TaskSignals(QObject):
+    progress = Signal(float)
+    done = Signal(object)
+    failed = Signal(str)
+    cancelled = Signal()
+
+
+class Task(QRunnable):
+    """Runs ``fn(progress, cancel)`` in the thread pool."""
+
+    def __init__(self, fn: Callable[[Callable[[float], None], Callable[[], bool]], Any]):
+        super().__init__()
+        self.fn = fn
+        self.signals = TaskSignals()
+        self._cancel = threading.Event()
+        self.setAutoDelete(False)
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def run(self) -> None:
+        try:
+            result = self.fn(self.signals.progress.emit, self._cancel.is_set)
+        except Cancelled:
+            self.signals.cancelled.emit()
+        except MattingError as exc:
+            self.signals.failed.emit(str(exc))
+        except Exception as exc:  # never let a traceback reach the user; keep it in the log
+            traceback.print_exc()
+            self.signals.failed.emit(f"{type(exc).__name__}: {exc}")
+        else:  # a task that handled cancellation itself (batch: a partial report) still reports
+            self.signals.done.emit(result)
+
+
+class Workers(QObject):
+    """Starts tasks and keeps them alive until they finish."""
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.pool = QThreadPool.globalInstance()
+        self.running: set[Task] = set()
+
+    def start(self, fn, on_done=None, on_failed=None, on_progress=None, on_cancelled=None) -> Task:
+        task = Task(fn)
+        for signal, slot in ((task.signals.done, on_done), (task.signals.failed, on_failed),
+                             (task.signals.progress, on_progress), (task.signals.cancelled, on_cancelled)):
+            if slot is not None:
+                signal.connect(slot)
+        for signal in (task.signals.done, task.signals.failed, task.signals.cancelled):
+            signal.connect(lambda *_a, t=task: self.running.discard(t))
+        self.running.add(task)
+        self.pool.start(task)
+        return task
+
+    def cancel_all(self) -> None:
+        for task in list(self.running):
+            task.cancel()
+
+    def wait(self, msecs: int = 30000) -> bool:
+        return self.pool.waitForDone(msecs)

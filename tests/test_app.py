@@ -1,0 +1,140 @@
+"""The real window, driven as a designer would (pytest-qt, offscreen): open, wait for the matte,
+switch views, zoom in sync, paint and refine, undo, export, batch and cancel."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
+from PySide6.QtTest import QTest
+
+from app.dialogs.export import ExportOptions
+from app.main_window import MainWindow
+from matting.imageio import load_image
+
+TIMEOUT = 120_000
+
+
+@pytest.fixture()
+def window(qtbot, tmp_path, small_model_path):
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(settings=settings, model=str(small_model_path), device="cpu", max_side=128)
+    w.setProperty("quiet_errors", True)
+    qtbot.addWidget(w)
+    w.resize(1000, 700)
+    w.show()
+    yield w
+    w.workers.cancel_all()
+    w.workers.wait(20000)
+
+
+@pytest.fixture()
+def opened(qtbot, window, tmp_path, photo):
+    path = tmp_path / "cat.png"
+    Image.fromarray(photo[::2, ::2]).save(path)
+    with qtbot.waitSignal(window.foregroundReady, timeout=TIMEOUT):
+        window.open_path(path)
+    return window
+
+
+def test_open_computes_a_full_size_matte(opened, photo) -> None:
+    doc = opened.doc
+    assert doc.alpha.shape == photo[::2, ::2].shape[:2] and doc.alpha.dtype == np.float32
+    assert doc.foreground.shape == photo[::2, ::2].shape
+    assert "small-test" in opened.model_label.text()
+    assert "226 x 150" in opened.size_label.text()
+
+
+def test_views_switch_and_panes_zoom_together(qtbot, opened) -> None:
+    opened.set_layout("three")
+    panes = opened.compare.visible_panes
+    assert len(panes) == 3
+    opened.set_view("alpha")
+    alpha_img = panes[0].canvas.pixmap_item.pixmap().toImage()
+    opened.set_view("original")
+    original_img = panes[0].canvas.pixmap_item.pixmap().toImage()
+    assert alpha_img.size() == original_img.size() and alpha_img != original_img
+    panes[1].canvas.set_zoom(4.0, QPointF(60, 40))
+    for pane in panes:
+        assert pane.canvas.zoom == pytest.approx(4.0)
+        c = pane.canvas.center()
+        assert abs(c.x() - panes[1].canvas.center().x()) < 1.5 and abs(c.y() - panes[1].canvas.center().y()) < 1.5
+    panes[0].canvas.horizontalScrollBar().setValue(panes[0].canvas.horizontalScrollBar().value() + 40)
+    assert abs(panes[2].canvas.center().x() - panes[0].canvas.center().x()) < 1.5
+    assert opened.compare.panes[0].canvas.pixmap_item.transformationMode() == Qt.TransformationMode.FastTransformation
+
+
+def test_brush_refine_and_undo(qtbot, opened) -> None:
+    opened.set_layout("single")
+    canvas = opened.compare.panes[0].canvas
+    canvas.set_zoom(2.0, QPointF(113, 75))
+    before = opened.doc.alpha.copy()
+    opened.brush_panel.size.setValue(6)
+    opened.brush_panel.select("background")
+    viewport = canvas.viewport()
+    start, end = canvas.mapFromScene(QPointF(90, 75)), canvas.mapFromScene(QPointF(140, 75))
+    QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    for t in np.linspace(0, 1, 8):
+        QTest.mouseMove(viewport, QPoint(int(start.x() + t * (end.x() - start.x())), start.y()))
+    QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)
+    assert len(opened.doc.strokes) == 1
+    with qtbot.waitSignal(opened.refined, timeout=TIMEOUT):
+        opened.apply_refinement()
+    after = opened.doc.alpha
+    changed = np.abs(after - before) > 1e-3
+    assert changed.any()
+    assert (after[73:78, 95:135] < 0.01).all()  # painted background is background
+    ys, xs = np.nonzero(changed)
+    assert ys.min() >= 75 - 6 - 26 and ys.max() <= 75 + 6 + 26  # nothing changes far from the stroke
+    assert xs.min() >= 90 - 6 - 26 and xs.max() <= 140 + 6 + 26
+    assert opened.doc.strokes == []
+    opened.undo_action.trigger()
+    assert np.array_equal(opened.doc.alpha, before) and len(opened.doc.strokes) == 1
+    opened.undo_action.trigger()
+    assert opened.doc.strokes == []
+
+
+@pytest.mark.parametrize("what, fmt", [("cutout", "png"), ("alpha", "tiff"), ("composite", "jpg")])
+def test_export_writes_files_that_read_back(qtbot, opened, tmp_path, what, fmt) -> None:
+    ext = {"png": ".png", "tiff": ".tif", "jpg": ".jpg"}[fmt]
+    target = tmp_path / f"out_{what}{ext}"
+    with qtbot.waitSignal(opened.exported, timeout=TIMEOUT):
+        opened.export_to(target, ExportOptions(what, fmt))
+    loaded = load_image(target)
+    assert loaded.rgb.shape[:2] == opened.doc.alpha.shape
+    if what == "cutout":
+        assert np.abs(loaded.input_alpha / 255.0 - opened.doc.alpha).max() <= 0.51 / 255 + 1e-6
+    if what == "alpha":
+        assert np.abs(loaded.rgb[..., 0] / 255.0 - opened.doc.alpha).max() <= 0.51 / 255 + 1e-6
+
+
+def test_batch_runs_to_completion_and_cancels_midway(qtbot, window, tmp_path, photo) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(5):
+        Image.fromarray(np.roll(photo[::3, ::3], 9 * i, axis=1)).save(src / f"p{i}.jpg")
+    dlg = window.batch_dialog()
+    dlg.indir.setText(str(src))
+    dlg.outdir.setText(str(tmp_path / "out"))
+    with qtbot.waitSignal(dlg.finished_report, timeout=TIMEOUT) as done:
+        dlg.start()
+    report = done.args[0]
+    assert report.count("ok") == 5 and dlg.files.count() == 5 and dlg.progress.value() == 5
+    assert (tmp_path / "out" / "msia-batch-report.json").is_file()
+    dlg.outdir.setText(str(tmp_path / "out2"))
+    dlg.relay.fileDone.connect(lambda d, t, r: dlg.cancel() if d == 1 else None)
+    with qtbot.waitSignal(dlg.finished_report, timeout=TIMEOUT) as done:
+        dlg.start()
+    report = done.args[0]
+    assert report.cancelled and report.count("ok") < 5
+    for p in (tmp_path / "out2").glob("*.png"):
+        assert load_image(p).rgb.shape[:2] == photo[::3, ::3].shape[:2]
+    assert not list((tmp_path / "out2").glob(".*part"))
+
+
+def test_unreadable_file_gives_a_message_naming_it(qtbot, window, tmp_path) -> None:
+    bad = tmp_path / "broken.jpg"
+    bad.write_text("not an image")
+    with qtbot.waitSignal(window.failed, timeout=TIMEOUT) as failed:
+        window.open_path(bad)
+    assert "broken.jpg" in failed.args[0]
