@@ -1,0 +1,99 @@
+"""Seconds and peak memory per image at about 0.5, 2, 12 and 24 megapixels, for the shipped
+EfficientNet-Lite0 model and the paper's ResNeXt-101 configuration (random weights: timing only),
+with u2netp and MODNet on the same images. Each configuration runs in its own process so peak
+memory (max RSS) does not mix.
+
+    python bench/inference.py [--repeat 2] [--max-side 512]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+SIZES = {"0.5 MP": (600, 800), "2 MP": (1224, 1632), "12 MP": (3000, 4000), "24 MP": (4000, 6000)}
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def photo(h: int, w: int) -> np.ndarray:
+    """A real photo (scikit-image's astronaut) resized to h x w."""
+    import cv2
+    from skimage import data
+
+    return cv2.resize(data.astronaut(), (w, h), interpolation=cv2.INTER_CUBIC)
+
+
+def child(kind: str, size: str, repeat: int, max_side: int, model: str | None) -> None:
+    """Runs in a subprocess: prints JSON with seconds per image and peak RSS."""
+    h, w = SIZES[size]
+    rgb = photo(h, w)
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if kind in ("u2netp", "modnet"):
+        from training.baselines import load_baseline
+
+        predict = load_baseline(kind).predict
+    else:
+        from matting.engine import MattingEngine
+
+        predict = MattingEngine(model, device="cpu", max_side=max_side).predict
+    predict(rgb)
+    start = time.perf_counter()
+    for _ in range(repeat):
+        predict(rgb)
+    seconds = (time.perf_counter() - start) / repeat
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"seconds": seconds, "peak_mb": peak / 1024, "before_mb": base / 1024}))
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--repeat", type=int, default=2)
+    p.add_argument("--max-side", type=int, default=512)
+    p.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    p.add_argument("--model", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.child:
+        child(args.child[0], args.child[1], int(args.child[2]), args.max_side, args.model)
+        return
+    from matting.network import build_msia
+    from matting.weights import default_model_path, save_model
+
+    tmp = Path(tempfile.mkdtemp())
+    rn101 = save_model(build_msia(backbone="resnext101_32x8d", aspp_channels=256, decoder_channels=256, fine_channels=64),
+                       tmp / "rn101.safetensors", {"name": "resnext101 (random weights)"})
+    configs = {"msia lite0 (shipped)": ("msia", str(default_model_path())), "msia resnext101": ("msia", str(rn101)),
+               "u2netp": ("u2netp", None), "modnet": ("modnet", None)}
+    print(f"working resolution (long side) for MSIA: {args.max_side}; {args.repeat} timed runs after a warm-up")
+    print("| model | " + " | ".join(SIZES) + " |")
+    print("|---|" + "---:|" * len(SIZES))
+    table = {}
+    for name, (kind, model) in configs.items():
+        cells = []
+        for size in SIZES:
+            cmd = [sys.executable, __file__, "--child", kind, size, str(args.repeat), "--max-side", str(args.max_side)]
+            if model:
+                cmd += ["--model", model]
+            out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
+            if out.returncode != 0:
+                cells.append("failed")
+                print(out.stderr[-500:], file=sys.stderr)
+                continue
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            table[(name, size)] = r
+            cells.append(f"{r['seconds']:.2f} s, {r['peak_mb']:.0f} MB")
+        print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
+    for size in SIZES:
+        if ("msia lite0 (shipped)", size) in table and ("modnet", size) in table:
+            ratio = table[("msia lite0 (shipped)", size)]["seconds"] / table[("modnet", size)]["seconds"]
+            print(f"{size}: lite0 / MODNet time = {ratio:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
