@@ -18,6 +18,8 @@ chosen by ``numpy.random.default_rng(0)`` over the sorted stems.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import multiprocessing
 import json
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -193,8 +195,11 @@ def main(argv: list[str] | None = None) -> int:
         jobs = [j for j in jobs if per.setdefault(j.source, 0) < args.limit and not per.update({j.source: per[j.source] + 1})]
     assign_dev(jobs)
     kept, dropped = [], []
-    with ProcessPoolExecutor(args.workers) as pool:
-        for res in tqdm(pool.map(process, jobs, chunksize=4), total=len(jobs), desc="prepare", unit="pair"):
+    # spawn, not fork: the caller may already run OpenMP threads (torch), which fork would break
+    pool = ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn")) if args.workers > 1 else None
+    results = pool.map(process, jobs, chunksize=4) if pool else map(process, jobs)
+    with pool or contextlib.nullcontext():
+        for res in tqdm(results, total=len(jobs), desc="prepare", unit="pair"):
             job = res["job"]
             if "dropped" in res:
                 dropped.append({**job, "reason": res["dropped"], "stats": res.get("stats")})
