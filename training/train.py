@@ -254,6 +254,10 @@ def train(cfg: dict[str, Any], out: Path, resume: bool = False, max_steps: int |
                 break
     bar.close()
     if d.world_size > 1:
+        # DDP broadcasts rank 0's BatchNorm statistics before every forward; after the last
+        # step each rank has updated its own copy, so hand every rank rank 0's (the saved ones).
+        for buffer in model.buffers():
+            dist.broadcast(buffer, 0)
         dist.barrier()
         dist.destroy_process_group()
     return TrainResult(step, best, d.rank, model)
