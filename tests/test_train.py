@@ -76,3 +76,16 @@ def test_torchrun_two_processes_keep_identical_weights(tmp_path) -> None:
         assert torch.equal(w0[k], w1[k]), k
     initial = torch.load(tmp_path / "ddp/rank0_initial.pt", weights_only=True)
     assert any(not torch.equal(initial[k], w0[k]) for k in w0)  # they did train
+
+
+def test_shipped_configs_parse() -> None:
+    from matting.network import MSIAConfig
+    from training.data.dataset import DataConfig
+    from training.train import Recipe
+
+    for path in sorted((ROOT / "training/configs").glob("*.json")):
+        cfg = json.loads(path.read_text())
+        Recipe.from_dict(cfg["recipe"])
+        DataConfig.from_dict({k: v for k, v in cfg["data"].items()})
+        model = {k: v for k, v in cfg["model"].items() if k != "pretrained_backbone"}
+        MSIAConfig.from_dict(model)
