@@ -154,3 +154,21 @@ def test_prepare_end_to_end_on_a_tiny_shared_folder(tmp_path) -> None:
     assert {p["split"] for p in index["pairs"]} == {"dev"}  # so few files: all held out
     assert len(list((tmp_path / "out/dev/image").iterdir())) == index["dev_images"] > 0
     assert (tmp_path / "out/contact_pets.png").is_file()
+
+
+def test_offline_composer_writes_a_composition1k_style_set(tmp_path) -> None:
+    from training.data.compose_set import compose_set
+
+    a = blob_alpha(30, 40)
+    fg = np.full(a.shape + (3,), 250, np.uint8)
+    for stem in ("f1", "f2"):
+        write(tmp_path / "fg" / f"{stem}.png", fg)
+        write(tmp_path / "alpha" / f"{stem}.png", a)
+    for i in range(3):
+        write(tmp_path / "bg" / f"b{i}.png", np.full((20, 20, 3), 10 * i, np.uint8))  # smaller: upscaled
+    assert compose_set(tmp_path / "fg", tmp_path / "alpha", tmp_path / "bg", 2, tmp_path / "out", "truncate") == 4
+    merged = sorted(p.name for p in (tmp_path / "out/merged").iterdir())
+    assert merged == ["f1_0.png", "f1_1.png", "f2_0.png", "f2_1.png"]
+    img = cv2.imread(str(tmp_path / "out/merged/f1_1.png"))
+    assert img.shape == (30, 40, 3) and img[15, 20, 0] == 250 and img[0, 0, 0] == 10  # background 1
+    assert compose_set(tmp_path / "fg", tmp_path / "alpha", tmp_path / "bg", 2, tmp_path / "out") == 0  # resume
