@@ -1,0 +1,68 @@
+"""Ship a trained model: copy a run's best (or last) export into resources/models/ with the
+metadata a user needs (what data, which dev split, the measured figures, the recommended working
+resolution), and write the run's log summary next to the config.
+
+    python -m training.ship --run runs/lite0 [--which best] [--max-side 512] [--compare bench/results/compare.json]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from matting.weights import DEFAULT_MODEL_NAME, MODELS_DIR, load_model, save_model
+
+
+def summarise_log(log_path: Path) -> dict:
+    """Per-epoch means of the loss terms, dev figures, throughput and wall time."""
+    records = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()]
+    steps = [r for r in records if "loss" in r]
+    devs = [r for r in records if "dev" in r]
+    epochs = sorted({r["epoch"] for r in steps})
+    per_epoch = []
+    for e in epochs:
+        rows = [r for r in steps if r["epoch"] == e]
+        dev = next((d["dev"] for d in devs if d["epoch"] == e), None)
+        per_epoch.append({"epoch": e, "last_step": rows[-1]["step"], "lr_end": rows[-1]["lr"],
+                          "loss": float(np.mean([r["loss"] for r in rows])), "l1": float(np.mean([r["l1"] for r in rows])),
+                          "one_minus_ssim": float(np.mean([r["ssim"] for r in rows])), "w_ssim": rows[-1]["w_ssim"],
+                          "images_per_s": float(np.mean([r["images_per_s"] for r in rows])), "dev": dev})
+    return {"steps": steps[-1]["step"] if steps else 0, "hours": (records[-1]["time"] - records[0]["time"]) / 3600 if records else 0,
+            "images_per_s": float(np.mean([r["images_per_s"] for r in steps])) if steps else 0, "epochs": per_epoch}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m training.ship", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--run", type=Path, required=True)
+    p.add_argument("--which", default="best", choices=("best", "last"))
+    p.add_argument("--max-side", type=int, default=512, help="recommended working resolution (from bench/resolution_curve.py)")
+    p.add_argument("--compare", type=Path, help="bench/compare.py JSON to record in the metadata")
+    p.add_argument("--out", type=Path, default=MODELS_DIR / DEFAULT_MODEL_NAME)
+    p.add_argument("--summary", type=Path, default=Path("training/runs/lite0_summary.json"))
+    args = p.parse_args(argv)
+    model, meta = load_model(args.run / f"{args.which}.safetensors")
+    summary = summarise_log(args.run / "log.jsonl")
+    index = json.loads(Path(meta["data"]["roots"][0], "index.json").read_text()) if meta.get("data", {}).get("layout") == "prepared" else None
+    if index:
+        meta["data_summary"] = {
+            "train_pairs": {s: sum(1 for r in index["pairs"] if r["source"] == s and r["split"] == "train")
+                            for s in sorted({r["source"] for r in index["pairs"]})},
+            "dev_stems": sorted(r["stem"] for r in index["pairs"] if r["split"] == "dev"),
+            "prepared_by": "python -m training.data.prepare --shared ../shared/data --out build/data",
+        }
+    meta["recommended_max_side"] = args.max_side
+    meta["training_summary"] = {k: v for k, v in summary.items() if k != "epochs"}
+    if args.compare and args.compare.is_file():
+        meta["dev_comparison"] = [{"model": r["model"], **r["means"]} for r in json.loads(args.compare.read_text())]
+    save_model(model, args.out, meta, half=True)
+    args.summary.parent.mkdir(parents=True, exist_ok=True)
+    args.summary.write_text(json.dumps(summary, indent=1))
+    print(f"shipped {args.out} ({args.out.stat().st_size / 1e6:.1f} MB); summary in {args.summary}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
