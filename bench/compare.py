@@ -13,7 +13,7 @@ from pathlib import Path
 
 from matting.evaluation import format_table
 from matting.weights import default_model_path
-from training.evaluate import run, write_outputs
+from training.evaluate import describe, run, write_outputs
 
 
 def main() -> None:
@@ -28,8 +28,9 @@ def main() -> None:
     model = args.model or default_model_path()
     results = run(args.images, args.alphas, None, [model], ["u2netp", "modnet"], max_side=args.max_side,
                   device="cpu", limit=args.limit)
-    args.out.mkdir(parents=True, exist_ok=True)
-    write_outputs(results, args.out / "compare.md", args.out / "compare.json")
+    setting = describe(args.images, None, len(results[0].rows)) + "; 2 CPU threads, one model at a time"
+    write_outputs(results, args.out / "compare.md", args.out / "compare.json", setting)
+    print(setting)
     print(format_table(results))
     ours, *others = results
     for other in others:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -52,6 +53,30 @@ def child(kind: str, size: str, repeat: int, max_side: int, model: str | None) -
     print(json.dumps({"seconds": seconds, "peak_mb": peak / 1024, "before_mb": base / 1024}))
 
 
+def measure(configs: dict[str, tuple[str, str | None]], repeat: int, max_side: int) -> dict:
+    """Each (configuration, size) in its own process; prints the table as it goes."""
+    print(f"working resolution (long side) for MSIA: {max_side}; {repeat} timed runs after a warm-up")
+    print("| model | " + " | ".join(SIZES) + " |")
+    print("|---|" + "---:|" * len(SIZES))
+    table = {}
+    for name, (kind, model) in configs.items():
+        cells = []
+        for size in SIZES:
+            cmd = [sys.executable, __file__, "--child", kind, size, str(repeat), "--max-side", str(max_side)]
+            if model:
+                cmd += ["--model", model]
+            out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+            if out.returncode != 0:
+                cells.append("failed")
+                print(out.stderr[-500:], file=sys.stderr)
+                continue
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            table[(name, size)] = r
+            cells.append(f"{r['seconds']:.2f} s, {r['peak_mb']:.0f} MB")
+        print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
+    return table
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--repeat", type=int, default=2)
@@ -65,35 +90,22 @@ def main() -> None:
     from matting.network import build_msia
     from matting.weights import default_model_path, save_model
 
-    tmp = Path(tempfile.mkdtemp())
-    rn101 = save_model(build_msia(backbone="resnext101_32x8d", aspp_channels=256, decoder_channels=256, fine_channels=64),
-                       tmp / "rn101.safetensors", {"name": "resnext101 (random weights)"})
-    configs = {"msia lite0 (shipped)": ("msia", str(default_model_path())), "msia resnext101": ("msia", str(rn101)),
-               "u2netp": ("u2netp", None), "modnet": ("modnet", None)}
-    print(f"working resolution (long side) for MSIA: {args.max_side}; {args.repeat} timed runs after a warm-up")
-    print("| model | " + " | ".join(SIZES) + " |")
-    print("|---|" + "---:|" * len(SIZES))
-    table = {}
-    for name, (kind, model) in configs.items():
-        cells = []
-        for size in SIZES:
-            cmd = [sys.executable, __file__, "--child", kind, size, str(args.repeat), "--max-side", str(args.max_side)]
-            if model:
-                cmd += ["--model", model]
-            out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
-            if out.returncode != 0:
-                cells.append("failed")
-                print(out.stderr[-500:], file=sys.stderr)
-                continue
-            r = json.loads(out.stdout.strip().splitlines()[-1])
-            table[(name, size)] = r
-            cells.append(f"{r['seconds']:.2f} s, {r['peak_mb']:.0f} MB")
-        print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
-    for size in SIZES:
-        if ("msia lite0 (shipped)", size) in table and ("modnet", size) in table:
-            ratio = table[("msia lite0 (shipped)", size)]["seconds"] / table[("modnet", size)]["seconds"]
-            print(f"{size}: lite0 / MODNet time = {ratio:.2f}x")
-
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        rn101 = save_model(build_msia(backbone="resnext101_32x8d", aspp_channels=256, decoder_channels=256,
+                                      fine_channels=64), tmp / "rn101.safetensors", {"name": "resnext101 (random weights)"})
+        lite0 = default_model_path()
+        if lite0 is None:  # no trained model installed: random weights time the same
+            lite0 = save_model(build_msia(backbone="efficientnet_lite0"), tmp / "lite0.safetensors",
+                               {"name": "lite0 (random weights)"})
+        configs = {"msia lite0 (shipped)": ("msia", str(lite0)), "msia resnext101": ("msia", str(rn101)),
+                   "u2netp": ("u2netp", None), "modnet": ("modnet", None)}
+        table = measure(configs, args.repeat, args.max_side)
+    print("\ntime relative to MODNet on the same image:")
+    for name in configs:
+        ratios = [f"{size} {table[(name, size)]['seconds'] / table[('modnet', size)]['seconds']:.2f}x"
+                  for size in SIZES if (name, size) in table and ("modnet", size) in table]
+        print(f"  {name}: " + ", ".join(ratios))
 
 if __name__ == "__main__":
     main()

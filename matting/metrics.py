@@ -42,6 +42,8 @@ def _prepare(pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray | None) -> tup
     if trimap is None:
         return p, g, np.ones(p.shape, bool)
     t = np.asarray(trimap)
+    if t.shape != g.shape:
+        raise ValueError(f"trimap {t.shape} and ground truth {g.shape} differ in size")
     p = p.copy()
     p[t == 255] = 1.0
     p[t == 0] = 0.0

@@ -28,6 +28,13 @@ def test_uint8_is_scaled_by_255() -> None:
     assert mse(pred, gt) == pytest.approx(0.5)
 
 
+def test_uint16_is_scaled_by_65535() -> None:
+    pred = np.array([[65535, 0, 32768]], np.uint16)
+    gt = np.array([[0, 0, 32768]], np.uint16)
+    assert sad(pred, gt) == pytest.approx(1.0 / 1000)
+    assert mse(pred, gt) == pytest.approx(1.0 / 3)
+
+
 def test_trimap_counts_unknown_only_and_forces_definite_pixels() -> None:
     pred = np.array([[0.2, 0.7, 0.4]])
     gt = np.array([[0.0, 1.0, 0.5]])
@@ -64,6 +71,21 @@ def test_gradient_of_constant_maps_is_zero_and_of_an_edge_is_not() -> None:
     assert gradient_error(edge * 0.5, edge) == pytest.approx(0.0, abs=1e-12)
 
 
+def test_gradient_of_an_impulse_by_hand() -> None:
+    # A single 1 in a field of 0s (mat2gray leaves it as is) against an all-zero truth (gradient
+    # 0). Away from the borders the responses are the kernels themselves, so
+    # sum |grad|^2 = sum hx^2 + sum hy^2 = 1 + 1 (unit L2 norm): the error is 2 / 1000.
+    pred = np.zeros((15, 15))
+    pred[7, 7] = 1.0
+    assert gradient_error(pred, np.zeros((15, 15))) == pytest.approx(2.0 / 1000)
+    # Counting only the unknown pixels of a trimap counts only their share of that sum.
+    trimap = np.zeros((15, 15), np.uint8)
+    trimap[7, :] = 128
+    hx = gauss_derivative_kernel(1.4)
+    expected = float((hx[4, :] ** 2).sum() + (hx.T[4, :] ** 2).sum())  # row 7 of gx and gy
+    assert gradient_error(pred, np.zeros((15, 15)), trimap) == pytest.approx(expected / 1000)
+
+
 def test_connectivity_hand_computed_case() -> None:
     gt = np.array([[1.0, 1.0, 0.0, 0.0]])
     pred = np.array([[1.0, 1.0, 0.0, 1.0]])
@@ -88,3 +110,5 @@ def test_connectivity_never_picks_the_background_label() -> None:
 def test_size_mismatch_is_refused() -> None:
     with pytest.raises(ValueError, match="differ in size"):
         sad(np.zeros((2, 2)), np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="trimap"):
+        mse(np.zeros((2, 2)), np.zeros((2, 2)), np.zeros((3, 2), np.uint8))

@@ -1,62 +1,131 @@
 """Evaluate models on a test set and print the paper's table (SAD, MSE, Gradient, Connectivity
-over the whole image, or a trimap's unknown region) with seconds per image; several models side
-by side (e.g. the four ablation variants of Table 3, or ours against u2netp and MODNet).
+over the whole image, or a trimap's unknown region; see ``matting.metrics``) with seconds per
+image; several models side by side (e.g. the four ablation variants of Table 3 as several
+``--model`` files, or ours against u2netp and MODNet).
 
     python -m training.evaluate --images build/data/dev/image --alphas build/data/dev/alpha \\
         --model resources/models/msia-matte-lite0.safetensors --baselines u2netp,modnet \\
         --markdown results.md --json results.json
+
+Images, alphas (and trimaps) are matched by file stem. Seconds per image count only the model's
+``predict`` (not reading or scoring), after one untimed warm-up call per model. A file that
+cannot be read is skipped, named on stderr and listed under ``failed`` in the JSON.
+
+Public: ``evaluate_predictor(predict, pairs, name) -> Evaluation`` (also used for a quick dev-set
+check during training), ``run(...) -> list[Evaluation]``, ``write_outputs``, ``main``.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Iterable, Iterator, Sequence
 
+import numpy as np
 from tqdm import tqdm
 
-from matting.evaluation import EvalResult, evaluate, find_pairs, format_table
+from matting.errors import MattingError
+from matting.evaluation import EvalPair, EvalResult, find_pairs, format_table, score
+from matting.imageio import load_image
 
-from .baselines import load_baseline
+from .baselines import BASELINES, DEFAULT_DIR, load_baseline
+
+Predict = Callable[[np.ndarray], np.ndarray]
 
 
-def predictors(models: list[Path], baselines: list[str], models_dir: Path | None, max_side: int | None, device: str):
-    """(name, predict) for each of our model files and each baseline."""
+@dataclass
+class Evaluation(EvalResult):
+    """One model's rows (name, sad, mse, grad, conn, seconds) plus the files that failed."""
+
+    failed: list[dict] = field(default_factory=list)  # {"name", "error"}
+
+    def to_json(self) -> dict:
+        return {"model": self.model, "means": self.means(), "rows": self.rows, "failed": self.failed}
+
+
+def evaluate_predictor(predict: Predict, pairs: Sequence[EvalPair], name: str = "model",
+                       progress: bool = True, warmup: bool = True) -> Evaluation:
+    """Run ``predict(rgb) -> HxW float alpha`` over ``pairs`` and score every image.
+
+    The first readable image is predicted once untimed when ``warmup`` (first-call costs such as
+    allocation and thread start are not per-image time). Unreadable files are skipped and listed
+    in ``failed``; the means cover the scored images only.
+    """
+    result = Evaluation(name)
+    bar = tqdm(total=len(pairs), desc=name[:30], unit="img", disable=not progress, file=sys.stderr)
+    for pair in pairs:
+        try:
+            rgb = load_image(pair.image).rgb
+            if warmup:
+                predict(rgb)
+                warmup = False
+            start = time.perf_counter()
+            pred = predict(rgb)
+            seconds = time.perf_counter() - start
+            result.rows.append(score(pair, pred, seconds))
+        except (MattingError, ValueError) as exc:
+            result.failed.append({"name": pair.name, "error": str(exc)})
+            print(f"{name}: skipped {pair.name}: {exc}", file=sys.stderr)
+        bar.update(1)
+    bar.close()
+    return result
+
+
+def predictors(models: Iterable[Path], baselines: Iterable[str], models_dir: Path | None = None,
+               max_side: int | None = None, device: str = "auto") -> Iterator[tuple[str, Predict]]:
+    """(name, predict) for each of our model files (through the engine) and each baseline."""
     from matting.engine import MattingEngine
 
     for path in models:
         engine = MattingEngine(path, device=device, max_side=max_side)
-        yield f"{engine.model_info['model']} ({path.name}, {engine.max_side} px)", engine.predict
+        yield f"{engine.model_info['model']} ({Path(path).name}, {engine.max_side} px)", engine.predict
     for name in baselines:
         model = load_baseline(name, models_dir)
         yield model.name, model.predict
 
 
-def run(images: Path, alphas: Path, trimaps: Path | None, models: list[Path], baselines: list[str],
+def run(images: Path, alphas: Path, trimaps: Path | None, models: Sequence[Path], baselines: Sequence[str],
         models_dir: Path | None = None, max_side: int | None = None, device: str = "auto",
-        limit: int | None = None) -> list[EvalResult]:
+        limit: int | None = None, progress: bool = True) -> list[Evaluation]:
+    """Every model over the same pairs, one after another (so timings do not overlap)."""
     pairs = find_pairs(images, alphas, trimaps)
     if limit:
         pairs = pairs[:limit]
-    results = []
-    for name, predict in predictors(models, baselines, models_dir, max_side, device):
-        predict(load_warmup(pairs[0].image))  # first-call costs (JIT, allocation) are not per-image time
-        bar = tqdm(total=len(pairs), desc=name[:30], unit="img")
-        results.append(evaluate(name, predict, pairs, on_row=lambda _r: bar.update(1)))
-        bar.close()
-    return results
+    return [evaluate_predictor(predict, pairs, name, progress)
+            for name, predict in predictors(models, baselines, models_dir, max_side, device)]
 
 
-def load_warmup(path: Path):
-    from matting.imageio import load_image
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
-    return load_image(path).rgb
 
-
-def write_outputs(results: list[EvalResult], markdown: Path | None, json_path: Path | None) -> None:
+def write_outputs(results: Sequence[Evaluation], markdown: Path | None = None, json_path: Path | None = None,
+                  setting: str = "") -> None:
+    """The table as Markdown and everything (means, per-image rows, failures) as JSON, atomically."""
     if markdown:
-        markdown.write_text(format_table(results) + "\n")
+        _write_atomic(Path(markdown), (f"{setting}\n\n" if setting else "") + format_table(list(results)) + "\n")
     if json_path:
-        json_path.write_text(json.dumps([{"model": r.model, "means": r.means(), "rows": r.rows} for r in results], indent=1))
+        payload = {"setting": setting, "models": [r.to_json() for r in results]}
+        _write_atomic(Path(json_path), json.dumps(payload, indent=1) + "\n")
+
+
+def describe(images: Path, trimaps: Path | None, n: int) -> str:
+    region = f"unknown region of {trimaps}" if trimaps else "whole image (trimap-free)"
+    return (f"{n} images from {images}; metrics over the {region}; SAD, Gradient, Connectivity /1000, "
+            "MSE mean over counted pixels")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,23 +133,41 @@ def main(argv: list[str] | None = None) -> int:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--images", type=Path, required=True)
     p.add_argument("--alphas", type=Path, required=True)
-    p.add_argument("--trimaps", type=Path)
+    p.add_argument("--trimaps", type=Path, help="score the unknown region (128) only")
     p.add_argument("--model", type=Path, action="append", default=[], help="our model file; repeat for several")
-    p.add_argument("--baselines", default="", help="comma list: u2netp,modnet")
-    p.add_argument("--models-dir", type=Path, help="where u2netp.onnx and modnet.onnx are (default ../shared/models)")
-    p.add_argument("--max-side", type=int)
+    p.add_argument("--baselines", default="", help=f"comma list from: {','.join(BASELINES)}")
+    p.add_argument("--models-dir", type=Path, default=DEFAULT_DIR, help="where u2netp.onnx and modnet.onnx are")
+    p.add_argument("--max-side", type=int, help="our engine's working long side (default: the model's)")
     p.add_argument("--device", default="auto")
-    p.add_argument("--limit", type=int)
-    p.add_argument("--per-image", action="store_true")
+    p.add_argument("--limit", type=int, help="only the first N images")
+    p.add_argument("--per-image", action="store_true", help="also print one row per image")
     p.add_argument("--markdown", type=Path)
     p.add_argument("--json", type=Path)
     args = p.parse_args(argv)
-    baselines = [b for b in args.baselines.split(",") if b]
-    results = run(args.images, args.alphas, args.trimaps, args.model, baselines, args.models_dir, args.max_side,
-                  args.device, args.limit)
-    print(format_table(results, per_image=args.per_image))
-    write_outputs(results, args.markdown, args.json)
-    return 0
+    baselines = [b.strip() for b in args.baselines.split(",") if b.strip()]
+    unknown = [b for b in baselines if b not in BASELINES]
+    if unknown:
+        p.error(f"unknown baseline(s) {', '.join(unknown)}; choose from {', '.join(BASELINES)}")
+    if not args.model and not baselines:
+        p.error("nothing to evaluate: give --model and/or --baselines")
+    try:
+        results = run(args.images, args.alphas, args.trimaps, args.model, baselines, args.models_dir,
+                      args.max_side, args.device, args.limit)
+    except (MattingError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    n = max((len(r.rows) for r in results), default=0)
+    setting = describe(args.images, args.trimaps, n)
+    print(setting)
+    print(format_table(list(results)))
+    if args.per_image:
+        for r in results:
+            print(f"\n{r.model}\n" + format_table([r], per_image=True))
+    write_outputs(results, args.markdown, args.json, setting)
+    failed = sum(len(r.failed) for r in results)
+    if failed:
+        print(f"{failed} file(s) skipped; see above", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
