@@ -1,56 +1,99 @@
-"""Does the automatic refinement (closed-form matting on a narrow band around the network's soft
-edge, ``matting.refine.refine_auto``) help? SAD and MSE with and without it on photos with
-alphas (default: ../shared/data/pseudo_gt, held-out dev stems only when an index is given).
+"""Does the automatic refinement help? ``matting.refine.refine_auto`` runs closed-form matting on a
+narrow band around the network's own soft edge, with the network's alpha as the fixed pixels
+around the band, as a prior (weight ``prior``) and as the solver's starting point. This prints SAD
+and MSE (``matting.metrics``, whole image) of the network's alpha and of each refined variant
+against the alphas of ../shared/data/pseudo_gt, and the extra seconds per photo.
 
-    python bench/refine_auto.py [--images ../shared/data/pseudo_gt/images --alphas ../shared/data/pseudo_gt/alphas]
-        [--bands 3 6 10] [--max-long 800]
+    python bench/refine_auto.py                       # the installed model
+    python bench/refine_auto.py --simulate            # no model: GT blurred, as a stand-in
+    python bench/refine_auto.py --split dev           # only the stems training held out
+        [--bands 3 6 10] [--priors 0 1e-4 1e-3] [--max-long 800] [--model PATH]
+
+``--simulate`` stands in for a network with the ground truth blurred (sigma 0.6 % of the long
+side) and its contrast raised around 0.5: a soft, slightly wrong edge. ``--split dev|train`` reads
+the split of each stem from build/data/index.json (written by ``training.data.prepare``); the
+shipped model saw the ``train`` photos, so figures on them flatter the network.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from matting.engine import MattingEngine
-from matting.evaluation import find_pairs
+from matting.evaluation import find_pairs, read_gray
 from matting.imageio import load_image
-from matting.metrics import mse, sad
+from matting.metrics import mse, sad, to_unit
 from matting.refine import refine_auto
-from matting.weights import default_model_path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data" / "pseudo_gt"
+
+
+def simulated_network(gt: np.ndarray) -> np.ndarray:
+    """A stand-in for a network's alpha: the ground truth blurred, contrast raised around 0.5."""
+    sigma = 0.006 * max(gt.shape)
+    soft = cv2.GaussianBlur(gt.astype(np.float32), (0, 0), sigma)
+    return np.clip((soft - 0.5) * 1.5 + 0.5, 0, 1)
+
+
+def split_of(index: Path) -> dict[str, str]:
+    if not index.is_file():
+        return {}
+    return {p["stem"]: p["split"] for p in json.loads(index.read_text())["pairs"]}
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--images", type=Path, default=Path("../shared/data/pseudo_gt/images"))
-    p.add_argument("--alphas", type=Path, default=Path("../shared/data/pseudo_gt/alphas"))
+    p.add_argument("--images", type=Path, default=DATA / "images")
+    p.add_argument("--alphas", type=Path, default=DATA / "alphas")
     p.add_argument("--bands", type=int, nargs="+", default=[3, 6, 10])
+    p.add_argument("--priors", type=float, nargs="+", default=[0.0, 1e-4, 1e-3])
     p.add_argument("--max-long", type=int, default=800, help="photos are resized to this long side first")
+    p.add_argument("--simulate", action="store_true", help="blurred ground truth instead of a model")
+    p.add_argument("--model", type=Path, help="model file (default: the installed one)")
+    p.add_argument("--split", choices=("dev", "train"), help="only stems of this split (build/data/index.json)")
+    p.add_argument("--index", type=Path, default=ROOT / "build" / "data" / "index.json")
     args = p.parse_args()
-    engine = MattingEngine(default_model_path(), device="cpu")
-    rows = {"network": []} | {f"auto band {b}": [] for b in args.bands}
-    secs = {k: [] for k in rows}
-    for pair in find_pairs(args.images, args.alphas):
+
+    pairs = find_pairs(args.images, args.alphas)
+    if args.split:
+        splits = split_of(args.index)
+        pairs = [pr for pr in pairs if splits.get(pr.name) == args.split]
+    if args.simulate:
+        source, predict = "simulated (blurred ground truth)", None
+    else:
+        from matting.engine import MattingEngine
+
+        engine = MattingEngine(args.model, device="cpu")
+        source, predict = f"{engine.model_info['model']} {engine.model_info['version']}", engine.predict
+    variants = [(b, pr) for b in args.bands for pr in args.priors]
+    rows: dict[str, list[tuple[float, float, float]]] = {"network": []}
+    for b, pr in variants:
+        rows[f"auto band {b}, prior {pr:g}"] = []
+    for pair in pairs:
         rgb = load_image(pair.image).rgb
         s = min(1.0, args.max_long / max(rgb.shape[:2]))
         rgb = cv2.resize(rgb, None, fx=s, fy=s, interpolation=cv2.INTER_AREA) if s < 1 else rgb
-        gt = cv2.resize(load_image(pair.alpha).rgb[..., 0], rgb.shape[1::-1], interpolation=cv2.INTER_AREA)
-        t = time.perf_counter()
-        alpha = engine.predict(rgb)
-        secs["network"].append(time.perf_counter() - t)
-        rows["network"].append((sad(alpha, gt), mse(alpha, gt)))
-        for b in args.bands:
+        gt = cv2.resize(to_unit(read_gray(pair.alpha)).astype(np.float32), rgb.shape[1::-1], interpolation=cv2.INTER_AREA)
+        alpha = simulated_network(gt) if predict is None else predict(rgb)
+        rows["network"].append((sad(alpha, gt), mse(alpha, gt), 0.0))
+        for b, pr in variants:
             t = time.perf_counter()
-            refined = refine_auto(rgb, alpha, band_px=b)
-            secs[f"auto band {b}"].append(time.perf_counter() - t)
-            rows[f"auto band {b}"].append((sad(refined, gt), mse(refined, gt)))
-    print(f"{len(rows['network'])} photos at <= {args.max_long} px")
-    print("| matte | SAD | MSE | extra s/img |\n|---|---:|---:|---:|")
+            refined = refine_auto(rgb, alpha, band_px=b, prior=pr)
+            rows[f"auto band {b}, prior {pr:g}"].append((sad(refined, gt), mse(refined, gt), time.perf_counter() - t))
+        print(f"{pair.name}: network SAD {rows['network'][-1][0]:.2f}, best refined "
+              f"{min(v[-1][0] for k, v in rows.items() if k != 'network'):.2f}", flush=True)
+    base = np.array(rows["network"])
+    print(f"\n{len(pairs)} photos ({args.split or 'all'}) at <= {args.max_long} px; alpha: {source}")
+    print("| matte | SAD | MSE | photos better (SAD) | extra s/img |\n|---|---:|---:|---:|---:|")
     for k, v in rows.items():
         v = np.array(v)
-        print(f"| {k} | {v[:, 0].mean():.2f} | {v[:, 1].mean():.4f} | {np.mean(secs[k]):.2f} |")
+        better = int((v[:, 0] < base[:, 0] - 1e-9).sum())
+        print(f"| {k} | {v[:, 0].mean():.3f} | {v[:, 1].mean():.5f} | {better}/{len(v)} | {v[:, 2].mean():.2f} |")
 
 
 if __name__ == "__main__":

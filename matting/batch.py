@@ -9,15 +9,15 @@ Public API:
       next image and saving the previous results run in threads while the network works. A bad
       file is reported and skipped; outputs are written atomically, so an output that exists is
       complete and a rerun with ``on_exists="skip"`` resumes where the last one stopped.
+  ``model_metadata(engine) -> dict``: what every output records about the model.
   ``BatchReport``: per-file results (input, outputs, status ok / skipped / failed, error,
       seconds), ``summary()``, ``write(path)`` as JSON or CSV.
 """
 from __future__ import annotations
 
 import csv
+import io
 import json
-import os
-import tempfile
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -27,8 +27,8 @@ from typing import Any, Callable, Protocol
 import numpy as np
 
 from .compose import Background, composite_on, cutout, estimate_foreground
-from .errors import Cancelled, MattingError
-from .imageio import READ_SUFFIXES, LoadedImage, load_image, quantize, save_image
+from .errors import Cancelled, ImageWriteError, MattingError
+from .imageio import READ_SUFFIXES, LoadedImage, atomic_write, load_image, quantize, save_image
 from .progress import CancelFn, check
 
 OUTPUT_KINDS = ("cutout", "alpha", "composite")
@@ -59,6 +59,16 @@ class BatchOptions:
             raise ValueError(f"format must be one of {FORMATS} (jpg for composites only)")
         if self.format == "jpg" and set(self.outputs) != {"composite"}:
             raise ValueError("jpg holds no transparency: use it only with --outputs composite")
+
+    def settings(self, kind: str) -> dict[str, str]:
+        """What an output of ``kind`` records about how it was made (with the model's info)."""
+        out = {"output": kind}
+        if kind == "cutout":
+            out["premultiplied"] = str(self.premultiplied).lower()
+        if kind == "composite":
+            b = self.background
+            out["background"] = {"color": "#%02x%02x%02x" % b.color, "image": str(b.image)}.get(b.kind, b.kind)
+        return out
 
     def suffix(self, kind: str) -> str:
         ext = "tif" if self.format == "tiff" else self.format
@@ -97,21 +107,29 @@ class BatchReport:
         return s + (" (cancelled)" if self.cancelled else "")
 
     def write(self, path: str | Path) -> Path:
-        """JSON (``.json``) or CSV (anything else), atomically."""
+        """JSON (``.json``) or CSV (anything else; outputs joined by ``;``), atomically."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-        with os.fdopen(fd, "w", newline="") as f:
-            if path.suffix.lower() == ".json":
-                json.dump({"summary": self.summary(), "cancelled": self.cancelled,
-                           "files": [asdict(r) for r in self.results]}, f, indent=1)
-            else:
-                writer = csv.writer(f)
-                writer.writerow(["input", "outputs", "status", "error", "seconds"])
-                for r in self.results:
-                    writer.writerow([r.input, ";".join(r.outputs), r.status, r.error, f"{r.seconds:.3f}"])
-        os.replace(tmp, path)
-        return path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ImageWriteError(f"{path.parent}: cannot create the report's folder ({exc.strerror or exc})") from None
+        if path.suffix.lower() == ".json":
+            text = json.dumps({"summary": self.summary(), "cancelled": self.cancelled,
+                               "files": [asdict(r) for r in self.results]}, indent=1)
+        else:
+            buf = io.StringIO(newline="")
+            writer = csv.writer(buf)
+            writer.writerow(["input", "outputs", "status", "error", "seconds"])
+            for r in self.results:
+                writer.writerow([r.input, ";".join(r.outputs), r.status, r.error, f"{r.seconds:.3f}"])
+            text = buf.getvalue()
+        return atomic_write(path, text.encode("utf-8"))
+
+
+def model_metadata(engine: Predictor) -> dict[str, str]:
+    """The engine's model info (name, version, backbone, variant, settings) as output metadata,
+    without the local file path."""
+    return {k: str(v) for k, v in engine.model_info.items() if k != "path"} | {"software": "MSIA Matte"}
 
 
 def list_images(indir: Path, recursive: bool, exclude: Path | None = None) -> list[Path]:
@@ -126,16 +144,28 @@ def list_images(indir: Path, recursive: bool, exclude: Path | None = None) -> li
 
 
 def plan_batch(indir: str | Path, outdir: str | Path, options: BatchOptions) -> list[BatchItem]:
+    """One item per image, with its output paths. Two inputs of one folder with the same stem
+    (``a.jpg``, ``a.png``) get the extension in their output names (``a_jpg_cutout.png``) so
+    neither overwrites the other; files that are themselves outputs of this plan (a rerun into
+    the input folder) are not inputs."""
     indir, outdir = Path(indir), Path(outdir)
     if not indir.is_dir():
         raise MattingError(f"{indir}: input folder not found")
-    exclude = outdir.resolve() if outdir.resolve() != indir.resolve() else None
+    root = indir.resolve()
+    exclude = outdir.resolve() if outdir.resolve() != root else None
+    paths = list_images(root, options.recursive, exclude)
+    stems: dict[tuple[Path, str], int] = {}
+    for path in paths:
+        key = (path.parent, path.stem.lower())
+        stems[key] = stems.get(key, 0) + 1
     items = []
-    for path in list_images(indir.resolve(), options.recursive, exclude):
-        rel = path.relative_to(indir.resolve())
+    for path in paths:
+        rel = path.relative_to(root)
+        name = path.stem if stems[(path.parent, path.stem.lower())] == 1 else f"{path.stem}_{path.suffix[1:].lower()}"
         folder = outdir / rel.parent
-        items.append(BatchItem(path, {k: folder / f"{path.stem}{options.suffix(k)}" for k in options.outputs}))
-    return items
+        items.append(BatchItem(path, {k: folder / f"{name}{options.suffix(k)}" for k in options.outputs}))
+    planned = {p.resolve() for it in items for p in it.outputs.values()}
+    return [it for it in items if it.input.resolve() not in planned]
 
 
 def _render(image: LoadedImage, alpha: np.ndarray, options: BatchOptions) -> dict[str, np.ndarray]:
@@ -159,8 +189,7 @@ def run_batch(engine: Predictor, items: list[BatchItem], options: BatchOptions,
     """Run ``items``; ``progress(done, total, result)`` after each file."""
     report = BatchReport()
     protected = {it.input for it in items}
-    metadata = {k: str(v) for k, v in engine.model_info.items() if k != "path"}
-    metadata["software"] = "MSIA Matte"
+    metadata = model_metadata(engine)
 
     def load(item: BatchItem) -> LoadedImage:
         return load_image(item.input)
@@ -168,8 +197,9 @@ def run_batch(engine: Predictor, items: list[BatchItem], options: BatchOptions,
     def save(item: BatchItem, image: LoadedImage, arrays: dict[str, np.ndarray]) -> list[str]:
         written = []
         for kind, arr in arrays.items():
-            path = save_image(item.outputs[kind], arr, icc_profile=image.icc_profile, metadata=metadata,
-                              on_exists=options.on_exists, protected=protected)
+            path = save_image(item.outputs[kind], arr, icc_profile=image.icc_profile, dpi=image.dpi,
+                              metadata={**metadata, **options.settings(kind)}, on_exists=options.on_exists,
+                              protected=protected)
             if path is not None:
                 written.append(str(path))
         return written
@@ -233,5 +263,8 @@ def _finish(item: BatchItem, start: float, future: Future) -> FileResult:
         written = future.result()
     except MattingError as exc:
         return FileResult(str(item.input), [], "failed", str(exc), time.perf_counter() - start)
+    except Exception as exc:  # an unexpected failure of one file never stops the batch
+        return FileResult(str(item.input), [], "failed", f"{item.input}: {type(exc).__name__}: {exc}",
+                          time.perf_counter() - start)
     status = "ok" if written else "skipped"
     return FileResult(str(item.input), written, status, "" if written else "outputs exist", time.perf_counter() - start)

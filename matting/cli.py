@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -81,6 +82,7 @@ def make_engine(args: argparse.Namespace):
 def cmd_matte(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from .batch import model_metadata
     from .imageio import load_image, save_alpha
 
     engine = make_engine(args)
@@ -90,7 +92,7 @@ def cmd_matte(args: argparse.Namespace) -> int:
         try:
             alpha = engine.predict(load_image(path).rgb)
             save_alpha(args.out / f"{path.stem}.png", alpha, on_exists="overwrite", protected=inputs,
-                       metadata={k: str(v) for k, v in engine.model_info.items() if k != "path"})
+                       metadata=model_metadata(engine))
         except MattingError as exc:
             failed += 1
             print(f"error: {exc}", file=sys.stderr)
@@ -98,6 +100,7 @@ def cmd_matte(args: argparse.Namespace) -> int:
 
 
 def cmd_cutout(args: argparse.Namespace) -> int:
+    from .batch import model_metadata
     from .compose import Background, composite_on, cutout, estimate_foreground
     from .imageio import load_image, save_image
     from .refine import refine_with_trimap
@@ -109,9 +112,10 @@ def cmd_cutout(args: argparse.Namespace) -> int:
     image = load_image(args.image)
     alpha = engine.predict(image.rgb)
     if args.trimap:
-        trimap = load_image(args.trimap).rgb[..., 0]
-        if trimap.shape != alpha.shape:
-            raise MattingError(f"{args.trimap}: trimap is {trimap.shape[1]}x{trimap.shape[0]}, image is {alpha.shape[1]}x{alpha.shape[0]}")
+        trimap = load_image(args.trimap).rgb
+        if trimap.shape[:2] != alpha.shape:
+            raise MattingError(f"{args.trimap}: trimap is {trimap.shape[1]}x{trimap.shape[0]}, "
+                               f"{args.image} is {alpha.shape[1]}x{alpha.shape[0]}")
         alpha = refine_with_trimap(image.rgb, trimap, alpha)
     fg = estimate_foreground(image.rgb, alpha)
     if background.kind == "transparent":
@@ -120,8 +124,8 @@ def cmd_cutout(args: argparse.Namespace) -> int:
         out = composite_on(image.rgb, alpha, background, fg)
         if args.out.suffix.lower() in (".jpg", ".jpeg", ".webp") and out.dtype != "uint8":
             out = (out >> 8).astype("uint8")
-    written = save_image(args.out, out, icc_profile=image.icc_profile, on_exists=args.on_exists, protected={args.image},
-                         metadata={k: str(v) for k, v in engine.model_info.items() if k != "path"})
+    written = save_image(args.out, out, icc_profile=image.icc_profile, dpi=image.dpi, on_exists=args.on_exists,
+                         protected={args.image}, metadata=model_metadata(engine))
     if not args.quiet:
         print(f"wrote {written}" if written else f"skipped {args.out}: exists")
     return 0
@@ -159,27 +163,34 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from .evaluation import evaluate, find_pairs, format_table
-    from .imageio import load_image
+    from .evaluation import EvalResult, evaluate, find_pairs, format_table, read_gray, score
+    from .imageio import READ_SUFFIXES
+    from .metrics import to_unit
 
     pairs = find_pairs(args.images, args.alphas, args.trimaps)
+    on_row = None if args.quiet else lambda r: print(
+        f"{r['name']:30s} SAD {r['sad']:8.2f}  MSE {r['mse']:.4f}  Grad {r['grad']:8.2f}  Conn {r['conn']:8.2f}")
     if args.pred:
-        def predict(rgb, _names=iter(pairs)):
-            pair = next(_names)
-            path = next((p for p in args.pred.glob(f"{pair.name}.*")), None)
-            if path is None:
-                raise MattingError(f"{args.pred}: no prediction for {pair.name}")
-            a = load_image(path).rgb[..., 0]
-            return a.astype("float32") / (65535.0 if a.dtype == "uint16" else 255.0)
-        name = str(args.pred)
+        if not args.pred.is_dir():
+            raise MattingError(f"{args.pred}: folder not found")
+        preds = {p.stem: p for p in sorted(args.pred.iterdir()) if p.suffix.lower() in READ_SUFFIXES}
+        missing = [p.name for p in pairs if p.name not in preds]
+        if missing:
+            raise MattingError(f"{args.pred}: no prediction for " + ", ".join(missing[:5]))
+        result = EvalResult(str(args.pred))
+        for pair in pairs:
+            result.rows.append(score(pair, to_unit(read_gray(preds[pair.name])).astype("float32")))
+            if on_row:
+                on_row(result.rows[-1])
     else:
         engine = make_engine(args)
-        predict, name = engine.predict, engine.model_info["model"]
-    result = evaluate(name, predict, pairs, on_row=None if args.quiet else lambda r: print(
-        f"{r['name']:30s} SAD {r['sad']:8.2f}  MSE {r['mse']:.4f}  Grad {r['grad']:8.2f}  Conn {r['conn']:8.2f}"))
+        result = evaluate(engine.model_info["model"], engine.predict, pairs, on_row=on_row)
     print(format_table([result]))
     if args.json:
-        args.json.write_text(json.dumps({"model": name, "means": result.means(), "rows": result.rows}, indent=1))
+        from .imageio import atomic_write
+
+        atomic_write(args.json, json.dumps({"model": result.model, "means": result.means(), "rows": result.rows},
+                                           indent=1).encode())
     return 0
 
 
@@ -203,3 +214,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: one line for the user, the traceback only on request
+        if os.environ.get("MSIA_MATTE_DEBUG"):
+            raise
+        print(f"error: unexpected {type(exc).__name__}: {exc} (set MSIA_MATTE_DEBUG=1 for details)", file=sys.stderr)
+        return 1

@@ -5,6 +5,9 @@ Public API:
       alpha is soft, so that edges carry the subject's colour and not the old background's
       (pymatting's ``estimate_foreground_ml``, Germer et al. 2020). Above ``FG_MAX_PIXELS`` it runs
       on a reduced copy; full-resolution pixels with alpha >= 0.99 keep their own colour.
+      Measured (2 shared cores, synthetic soft disc): full resolution 0.9 s at 4 MP, 3.5 s and
+      1.3 GB peak at 12 MP; with the 4 MP cap, 12 MP takes 1.9 s. Edge colour varies slowly, so
+      the reduced estimate loses little (tests/test_compose.py checks the halo error on that path).
   ``cutout(rgb, alpha, fg=None, premultiplied=False) -> RGBA`` (uint8 or uint16, as the input).
   ``Background`` (transparent, solid colour, image scaled to cover and centred, blurred original)
       and ``composite_on(rgb, alpha, background, fg=None) -> RGB or RGBA`` (eq. 1 with a new B).
@@ -14,6 +17,7 @@ Public API:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import cv2
@@ -130,15 +134,28 @@ def cover(image: np.ndarray, h: int, w: int) -> np.ndarray:
     return scaled[y : y + h, x : x + w]
 
 
+@lru_cache(maxsize=2)
+def _background_image(path: str, _mtime_ns: int) -> np.ndarray:
+    """A background photo as float32, read once per batch (and again when the file changes)."""
+    from .imageio import load_image
+
+    image = unit(load_image(path).rgb)
+    image.setflags(write=False)
+    return image
+
+
 def background_plate(rgb: np.ndarray, background: Background) -> np.ndarray:
     """The new background as float32 HxWx3 in [0, 1]."""
     h, w = rgb.shape[:2]
     if background.kind == "color":
         return np.broadcast_to(np.array(background.color, np.float32) / 255.0, (h, w, 3)).copy()
     if background.kind == "image":
-        from .imageio import load_image
-
-        return cover(unit(load_image(background.image).rgb), h, w)
+        path = Path(background.image)
+        try:
+            stamp = path.stat().st_mtime_ns
+        except OSError:
+            stamp = 0  # load_image names the missing file
+        return cover(_background_image(str(path), stamp), h, w)
     if background.kind == "blur":
         sigma = max(1.0, background.blur * max(h, w))
         return cv2.GaussianBlur(unit(rgb), (0, 0), sigma)

@@ -12,6 +12,8 @@ Public API:
   then ``os.replace``); never writes over an input (``protected``); name clashes follow
   ``on_exists``: ``skip``, ``overwrite`` (outputs only) or ``number`` (``name-1.png``, ...).
   ``save_alpha(path, alpha, bit_depth=8|16, ...)``: a single-channel alpha PNG/TIFF.
+  ``read_metadata(path) -> dict``: the text metadata ``save_image`` wrote (PNG, TIFF, WebP).
+  ``atomic_write(path, data)``, ``resolve_target(path, on_exists, protected)``, ``quantize``.
 Every failure raises ImageReadError / ImageWriteError with a message naming the file.
 """
 from __future__ import annotations
@@ -45,7 +47,8 @@ class LoadedImage:
     icc_profile: bytes | None = None
     mode: str = ""  # the file's own mode (PIL), e.g. "RGB", "CMYK", "P", "I;16"
     format: str = ""
-    exif: bytes | None = field(default=None, repr=False)
+    exif: bytes | None = field(default=None, repr=False)  # as stored (orientation tag not reset)
+    dpi: tuple[float, float] | None = None  # the file's resolution, carried to the outputs
 
     @property
     def bit_depth(self) -> int:
@@ -66,6 +69,8 @@ def load_image(path: str | Path) -> LoadedImage:
         raise ImageReadError(f"{path}: is a folder, not an image")
     if path.stat().st_size == 0:
         raise ImageReadError(f"{path}: empty file (0 bytes)")
+    if not os.access(path, os.R_OK):
+        raise ImageReadError(f"{path}: no permission to read the file")
     try:
         with Image.open(path) as im:
             w, h = im.size
@@ -78,7 +83,11 @@ def load_image(path: str | Path) -> LoadedImage:
         raise
     except UnidentifiedImageError:
         raise ImageReadError(f"{path}: not an image file, or a format that cannot be read") from None
-    except (OSError, SyntaxError, ValueError, struct.error) as exc:
+    except PermissionError:
+        raise ImageReadError(f"{path}: no permission to read the file") from None
+    except MemoryError:
+        raise ImageReadError(f"{path}: not enough memory to decode this image") from None
+    except (OSError, SyntaxError, ValueError, struct.error, EOFError) as exc:
         raise ImageReadError(f"{path}: corrupt or truncated image ({exc})") from None
 
 
@@ -103,16 +112,25 @@ def _apply_orientation(a: np.ndarray, orientation: int) -> np.ndarray:
     return np.ascontiguousarray(ops[orientation](a)) if orientation in ops else a
 
 
+def _dpi(im: Image.Image) -> tuple[float, float] | None:
+    dpi = im.info.get("dpi")
+    try:
+        return (float(dpi[0]), float(dpi[1])) if dpi and float(dpi[0]) > 0 and float(dpi[1]) > 0 else None
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
 def _from_pil(path: Path, im: Image.Image) -> LoadedImage:
     icc = im.info.get("icc_profile")
     mode, fmt = im.mode, im.format or ""
     exif = im.info.get("exif")
+    dpi = _dpi(im)
+    orient = _orientation(im)
     if mode in ("I;16", "I;16B", "I;16L", "I", "F") or _is_16bit_colour(im):
         arr, alpha = _read_16bit(path, im)
-        orient = _orientation(im)
         arr = _apply_orientation(arr, orient)
         alpha = _apply_orientation(alpha, orient) if alpha is not None else None
-        return LoadedImage(path, arr, alpha, icc, mode, fmt, exif)
+        return LoadedImage(path, arr, alpha, icc, mode, fmt, exif, _swap_dpi(dpi, orient))
     im = ImageOps.exif_transpose(im)
     if mode == "CMYK":
         im = _cmyk_to_rgb(im, icc)
@@ -124,7 +142,12 @@ def _from_pil(path: Path, im: Image.Image) -> LoadedImage:
         im = rgba.convert("RGB")
     elif im.mode != "RGB":
         im = im.convert("RGB")
-    return LoadedImage(path, np.asarray(im).copy(), alpha, icc, mode, fmt, exif)
+    return LoadedImage(path, np.asarray(im).copy(), alpha, icc, mode, fmt, exif, _swap_dpi(dpi, orient))
+
+
+def _swap_dpi(dpi: tuple[float, float] | None, orientation: int) -> tuple[float, float] | None:
+    """Orientations 5-8 turn the image by 90 degrees: horizontal and vertical resolution swap."""
+    return (dpi[1], dpi[0]) if dpi and orientation in (5, 6, 7, 8) else dpi
 
 
 def _is_16bit_colour(im: Image.Image) -> bool:
@@ -202,9 +225,12 @@ def resolve_target(path: Path, on_exists: str, protected: Iterable[str | Path] =
 
 def save_image(path: str | Path, array: np.ndarray, *, icc_profile: bytes | None = None,
                metadata: dict[str, str] | None = None, on_exists: str = "overwrite",
-               protected: Iterable[str | Path] = (), quality: int = 95) -> Path | None:
+               protected: Iterable[str | Path] = (), quality: int = 95,
+               dpi: tuple[float, float] | None = None) -> Path | None:
     """Write an HxW, HxWx3 or HxWx4 uint8/uint16 array atomically; returns the path written,
-    or None when ``on_exists="skip"`` found the file already there."""
+    or None when ``on_exists="skip"`` found the file already there. ``metadata`` goes into PNG
+    iTXt chunks, the TIFF ImageDescription (JSON), WebP XMP or the JPEG comment; ``dpi`` into
+    the file's resolution fields (PNG pHYs, TIFF, JPEG, WebP via Pillow)."""
     path = Path(path)
     fmt = WRITE_FORMATS.get(path.suffix.lower())
     if fmt is None:
@@ -226,19 +252,39 @@ def save_image(path: str | Path, array: np.ndarray, *, icc_profile: bytes | None
         raise ImageWriteError(f"{folder}: cannot create output folder ({exc.strerror or exc})") from None
     if not os.access(folder, os.W_OK):
         raise ImageWriteError(f"{folder}: output folder is not writable")
-    data = _encode(fmt, array, icc_profile, metadata or {}, quality)
+    data = _encode(fmt, array, icc_profile, metadata or {}, quality, dpi)
+    atomic_write(target, data)
+    return target
+
+
+def atomic_write(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to a temporary file in ``path``'s folder, then ``os.replace`` it into place:
+    readers see the old file or the complete new one, never a partial one. The new file gets the
+    usual permissions (0666 minus the umask), not ``mkstemp``'s private 0600."""
+    path = Path(path)
+    tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".part")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, target)
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        os.replace(tmp, path)
     except OSError as exc:
-        if "tmp" in locals() and os.path.exists(tmp):
+        if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
-        raise ImageWriteError(f"{target}: cannot write ({exc.strerror or exc})") from None
-    return target
+        raise ImageWriteError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    return path
+
+
+def _read_umask() -> int:
+    mask = os.umask(0o022)  # the only way to read it; done once, at import, before any thread runs
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
 
 
 def save_alpha(path: str | Path, alpha: np.ndarray, bit_depth: int = 8, **kwargs) -> Path | None:
@@ -252,16 +298,19 @@ def quantize(x: np.ndarray, bit_depth: int) -> np.ndarray:
     return np.round(np.clip(x, 0.0, 1.0) * top).astype(dtype)
 
 
-def _encode(fmt: str, array: np.ndarray, icc: bytes | None, metadata: dict[str, str], quality: int) -> bytes:
+def _encode(fmt: str, array: np.ndarray, icc: bytes | None, metadata: dict[str, str], quality: int,
+            dpi: tuple[float, float] | None = None) -> bytes:
     if fmt == "TIFF":
-        return _encode_tiff(array, icc, metadata)
+        return _encode_tiff(array, icc, metadata, dpi)
     if fmt == "PNG" and array.dtype == np.uint16 and array.ndim == 3:
-        return _encode_png16(array, icc, metadata)
+        return _encode_png16(array, icc, metadata, dpi)
     buf = io.BytesIO()
     im = Image.fromarray(array)  # uint8 L/RGB/RGBA or uint16 grayscale (I;16)
     kwargs: dict = {}
     if icc:
         kwargs["icc_profile"] = icc
+    if dpi:
+        kwargs["dpi"] = tuple(float(d) for d in dpi)
     if fmt == "PNG":
         from PIL.PngImagePlugin import PngInfo
 
@@ -281,7 +330,8 @@ def _encode(fmt: str, array: np.ndarray, icc: bytes | None, metadata: dict[str, 
     return buf.getvalue()
 
 
-def _encode_tiff(array: np.ndarray, icc: bytes | None, metadata: dict[str, str]) -> bytes:
+def _encode_tiff(array: np.ndarray, icc: bytes | None, metadata: dict[str, str],
+                 dpi: tuple[float, float] | None = None) -> bytes:
     import json
 
     import tifffile
@@ -294,6 +344,7 @@ def _encode_tiff(array: np.ndarray, icc: bytes | None, metadata: dict[str, str])
         extrasamples=[2] if channels == 4 else None,  # 2: unassociated (straight) alpha
         compression="zlib", description=json.dumps(metadata) if metadata else None,
         extratags=extratags, metadata=None,
+        resolution=(float(dpi[0]), float(dpi[1])) if dpi else None, resolutionunit=2 if dpi else None,
     )
     return buf.getvalue()
 
@@ -302,7 +353,8 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
 
-def _encode_png16(array: np.ndarray, icc: bytes | None, metadata: dict[str, str]) -> bytes:
+def _encode_png16(array: np.ndarray, icc: bytes | None, metadata: dict[str, str],
+                  dpi: tuple[float, float] | None = None) -> bytes:
     """16-bit RGB(A) PNG (Pillow cannot write it): OpenCV encodes, we add iCCP and iTXt chunks."""
     import cv2
 
@@ -315,6 +367,9 @@ def _encode_png16(array: np.ndarray, icc: bytes | None, metadata: dict[str, str]
     extra = b""
     if icc:
         extra += _png_chunk(b"iCCP", b"ICC profile\x00\x00" + zlib.compress(icc))
+    if dpi:
+        ppm = [round(float(d) / 0.0254) for d in dpi]  # pixels per metre
+        extra += _png_chunk(b"pHYs", struct.pack(">IIB", ppm[0], ppm[1], 1))
     for k, v in metadata.items():
         extra += _png_chunk(b"iTXt", k.encode("latin-1")[:79] + b"\x00\x00\x00\x00\x00" + str(v).encode("utf-8"))
     return raw[:ihdr_end] + extra + raw[ihdr_end:]
@@ -331,6 +386,17 @@ def _xmp(metadata: dict[str, str]) -> bytes:
     ).encode()
 
 
+def _read_xmp(xmp: bytes | str | None) -> dict[str, str]:
+    """The ``msia:`` fields of an XMP packet written by ``_xmp``."""
+    import re
+    from xml.sax.saxutils import unescape
+
+    if not xmp:
+        return {}
+    text = xmp.decode("utf-8", "replace") if isinstance(xmp, bytes) else xmp
+    return {k: unescape(v) for k, v in re.findall(r"<msia:(\w+)>(.*?)</msia:\1>", text, re.S)}
+
+
 def read_metadata(path: str | Path) -> dict[str, str]:
     """The text metadata written by ``save_image`` (PNG iTXt/tEXt, TIFF description)."""
     import json
@@ -339,6 +405,8 @@ def read_metadata(path: str | Path) -> dict[str, str]:
     with Image.open(path) as im:
         if im.format == "PNG":
             return {k: str(v) for k, v in im.text.items()}
+        if im.format == "WEBP":
+            return _read_xmp(im.info.get("xmp"))
         if im.format == "TIFF":
             desc = im.tag_v2.get(270)
             try:

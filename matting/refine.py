@@ -1,19 +1,34 @@
 """Refinement of the network's matte with a trimap, brush strokes, or automatically.
 
 Public API:
+  ``normalize_trimap(trimap) -> uint8``: any 8/16-bit trimap image -> exactly 0 / 128 / 255
+      (near-black is background, near-white foreground, anything between unknown).
   ``trimap_from_alpha(alpha, lo=0.05, hi=0.95) -> uint8`` (0 / 128 / 255).
   ``trimap_from_strokes(seed_alpha, fg=None, bg=None, unknown=None) -> uint8``: the network's
       matte decides where nothing is painted; painted foreground, background and unknown
       override it.
-  ``refine_with_trimap(rgb, trimap, seed_alpha=None, region=None) -> float32 alpha``: closed-form
-      matting (Levin et al. 2008, pymatting ``estimate_alpha_cf``) solves the unknown (128) pixels
-      inside a window around them (or ``region``: a mask of where the user painted, grown by a
-      margin); the definite pixels and everything outside the window keep the seed alpha.
-      "Seeded by the network": the network's alpha supplies the known pixels around the band and
-      the result everywhere the user did not ask for a change. Windows above ``SOLVE_MAX_PIXELS``
-      are solved at reduced size and upsampled.
+  ``refine_with_trimap(rgb, trimap, seed_alpha=None, region=None, progress=None, cancel=None,
+      *, prior=PRIOR_WEIGHT) -> float32 alpha``: solve the trimap's unknown (128) pixels with
+      closed-form matting; the rest keeps the seed.
   ``auto_trimap(alpha, band_px)`` and ``refine_auto(rgb, alpha, band_px)``: a narrow unknown band
-      derived from the network's own soft edge. See bench/refine_auto.py for whether it helps.
+      derived from the network's own soft edge (measured in bench/refine_auto.py; see
+      ``AUTO_REFINE_HELPS``).
+
+How the network's alpha seeds the solver. Closed-form matting (Levin et al. 2008, eq. 12) minimises
+``a^T L a`` with the known pixels fixed; we solve it on the unknown pixels only (the known ones move
+to the right-hand side, as pymatting's ``estimate_alpha_cf`` does) and use the network's alpha
+``s`` three ways:
+  1. as the known pixels around the band: everything outside the unknown pixels keeps ``s``
+     (forced to 0 / 1 where the trimap says background / foreground);
+  2. as a prior: ``(L_UU + prior * I) a_U = -L_UK a_K + prior * s_U``, i.e. the energy
+     ``a^T L a + prior * |a_U - s_U|^2``. With ``prior = 0`` this is plain closed-form matting; a
+     small prior keeps the solution near the network where the colour model is ambiguous and makes
+     the system well posed when a window holds only one kind of known pixel;
+  3. as the conjugate-gradient starting point (``x0 = s_U``), so few iterations are needed.
+The solve runs on a crop: the bounding box of the unknown pixels (or of ``region``, the painted
+area) plus ``MARGIN`` pixels. Above ``MAX_UNKNOWN`` unknown pixels the crop is solved at a reduced
+size and upsampled, so an interactive call stays around a second (timings in
+tests/test_refine.py's docstring and bench/refine_auto.py).
 """
 from __future__ import annotations
 
@@ -24,11 +39,30 @@ from .compose import unit
 from .progress import CancelFn, ProgressFn, check, report
 
 UNKNOWN = 128
-SOLVE_MAX_PIXELS = 600_000
-MARGIN = 24
+MAX_UNKNOWN = 250_000  # unknown pixels solved at full resolution (~1-2 s on one core)
+MARGIN = 24  # context pixels around the unknown pixels' bounding box
+TILE, TILE_OVERLAP = 512, 32  # crops solved one at a time, and the context each one sees
+PRIOR_WEIGHT = 1e-3  # weight of the network prior (measured in bench/refine_auto.py)
+EPSILON = 1e-7  # closed-form regulariser, pymatting's default
+CG_MAX_ITER = 1000
+# Whether the automatic variant improved SAD and MSE on ../shared/data/pseudo_gt with the shipped
+# model (bench/refine_auto.py); the app and the CLI offer it only when this is True.
+AUTO_REFINE_HELPS = False
+
+
+def normalize_trimap(trimap: np.ndarray) -> np.ndarray:
+    """A trimap image as read from disk (8- or 16-bit, maybe JPEG-noisy) -> 0 / 128 / 255."""
+    t = trimap[..., 0] if trimap.ndim == 3 else trimap
+    if t.dtype == np.uint16:
+        t = (t >> 8).astype(np.uint8)
+    out = np.full(t.shape, UNKNOWN, np.uint8)
+    out[t <= 10] = 0
+    out[t >= 245] = 255
+    return out
 
 
 def trimap_from_alpha(alpha: np.ndarray, lo: float = 0.05, hi: float = 0.95) -> np.ndarray:
+    """Unknown wherever ``lo < alpha < hi``."""
     trimap = np.full(alpha.shape, UNKNOWN, np.uint8)
     trimap[alpha <= lo] = 0
     trimap[alpha >= hi] = 255
@@ -37,6 +71,8 @@ def trimap_from_alpha(alpha: np.ndarray, lo: float = 0.05, hi: float = 0.95) -> 
 
 def trimap_from_strokes(seed_alpha: np.ndarray, fg: np.ndarray | None = None, bg: np.ndarray | None = None,
                         unknown: np.ndarray | None = None) -> np.ndarray:
+    """Brush strokes (boolean masks) over the network's matte -> trimap; foreground wins over
+    background, which wins over unknown, where strokes overlap."""
     trimap = trimap_from_alpha(seed_alpha)
     for mask, value in ((unknown, UNKNOWN), (bg, 0), (fg, 255)):
         if mask is not None:
@@ -62,50 +98,120 @@ def _window(mask: np.ndarray, margin: int) -> tuple[slice, slice] | None:
             slice(max(0, xs.min() - margin), min(w, xs.max() + margin + 1)))
 
 
-def _solve(rgb: np.ndarray, trimap: np.ndarray) -> np.ndarray:
-    """Closed-form alpha of a window, at reduced size when it is large."""
-    from pymatting import estimate_alpha_cf
-
-    h, w = trimap.shape
-    if not (trimap == 255).any() or not (trimap == 0).any():
-        # Closed-form needs both kinds of known pixels: grow the window's view of them instead.
-        return np.where(trimap == 255, 1.0, np.where(trimap == 0, 0.0, 0.5)).astype(np.float32)
-    s = min(1.0, (SOLVE_MAX_PIXELS / (h * w)) ** 0.5)
-    if s < 1.0:
+def solve_closed_form(image: np.ndarray, solve: np.ndarray, seed: np.ndarray, prior: float = PRIOR_WEIGHT,
+                      cancel: CancelFn = None) -> np.ndarray:
+    """Closed-form alpha of one crop: ``image`` float HxWx3 in [0, 1], ``solve`` a boolean mask
+    of the pixels to solve, ``seed`` float HxW (the fixed values elsewhere, and the prior and
+    starting point inside). Returns float32 HxW, equal to ``seed`` outside ``solve``."""
+    fixed = ~solve
+    n = int(solve.sum())
+    out = seed.astype(np.float32).copy()
+    if n == 0 or (prior <= 0 and not fixed.any()):
+        return out  # nothing to solve, or no fixed pixel and no prior: undetermined
+    h, w = solve.shape
+    if n > MAX_UNKNOWN:
+        s = 0.95 * (MAX_UNKNOWN / n) ** 0.5
         size = (max(8, round(w * s)), max(8, round(h * s)))
-        small = estimate_alpha_cf(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA).astype(np.float64),
-                                  cv2.resize(trimap, size, interpolation=cv2.INTER_NEAREST).astype(np.float64) / 255.0)
-        return cv2.resize(small.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
-    return estimate_alpha_cf(rgb.astype(np.float64), trimap.astype(np.float64) / 255.0).astype(np.float32)
-
-
-def refine_with_trimap(rgb: np.ndarray, trimap: np.ndarray, seed_alpha: np.ndarray | None = None,
-                       region: np.ndarray | None = None, progress: ProgressFn = None, cancel: CancelFn = None) -> np.ndarray:
-    """Solve the trimap's unknown pixels (inside ``region``'s window when given); see module doc."""
-    report(progress, 0.0)
-    base = seed_alpha.astype(np.float32).copy() if seed_alpha is not None else np.where(trimap == 255, 1.0, 0.0).astype(np.float32)
-    unknown = trimap == UNKNOWN
-    target = unknown if region is None else region.astype(bool)
-    win = _window(target, MARGIN)
-    out = base
-    out[trimap == 255] = 1.0
-    out[trimap == 0] = 0.0
-    if win is None:
-        report(progress, 1.0)
+        small_solve = cv2.resize(solve.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
+        small = _solve_tiled(cv2.resize(image.astype(np.float32), size, interpolation=cv2.INTER_AREA), small_solve,
+                             cv2.resize(out, size, interpolation=cv2.INTER_AREA), prior, cancel)
+        up = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+        out[solve] = up[solve]
         return out
-    if region is not None:
-        win_mask = np.zeros(trimap.shape, bool)
-        win_mask[win] = True
-        unknown = unknown & win_mask
-    check(cancel)
-    solved = _solve(unit(rgb[win]), trimap[win])
-    check(cancel)
-    sub = out[win]
-    sub[unknown[win]] = np.clip(solved, 0, 1)[unknown[win]]
-    report(progress, 1.0)
+    return _solve_tiled(image, solve, out, prior, cancel)
+
+
+def _solve_tiled(image: np.ndarray, solve: np.ndarray, seed: np.ndarray, prior: float, cancel: CancelFn) -> np.ndarray:
+    """Tiles of ``TILE`` pixels, each solved with ``TILE_OVERLAP`` pixels of context on every side
+    (pymatting's Laplacian costs ~400 bytes per pixel of the crop, so a whole 12 MP window would
+    need ~5 GB). Each tile starts from, and is bounded by, the results of the tiles before it."""
+    h, w = solve.shape
+    out = seed.astype(np.float32).copy()
+    for y0 in range(0, h, TILE):
+        for x0 in range(0, w, TILE):
+            if not solve[y0 : y0 + TILE, x0 : x0 + TILE].any():
+                continue
+            ys = slice(max(0, y0 - TILE_OVERLAP), min(h, y0 + TILE + TILE_OVERLAP))
+            xs = slice(max(0, x0 - TILE_OVERLAP), min(w, x0 + TILE + TILE_OVERLAP))
+            res = _solve_full(image[ys, xs], solve[ys, xs], out[ys, xs], prior, cancel)
+            cy, cx = y0 - ys.start, x0 - xs.start
+            out[y0 : y0 + TILE, x0 : x0 + TILE] = res[cy : cy + TILE, cx : cx + TILE]
     return out
 
 
-def refine_auto(rgb: np.ndarray, alpha: np.ndarray, band_px: int = 6) -> np.ndarray:
+def _solve_full(image: np.ndarray, solve: np.ndarray, seed: np.ndarray, prior: float, cancel: CancelFn) -> np.ndarray:
+    from pymatting import cf_laplacian
+
+    h, w = solve.shape
+    out = seed.astype(np.float32).copy()
+    fixed = ~solve
+    n = int(solve.sum())
+    if n == 0:
+        return out
+    L = cf_laplacian(image.astype(np.float64), epsilon=EPSILON, radius=1, is_known=fixed.ravel())
+    u, k = solve.ravel(), fixed.ravel()
+    values = np.clip(out.ravel().astype(np.float64), 0, 1)
+    L_u = L[u][:, u].tocsr()
+    rhs = -(L[u][:, k] @ values[k])
+    seed_u = values[u]
+    if prior > 0:
+        from scipy.sparse import identity
+
+        L_u = (L_u + prior * identity(n, format="csr")).tocsr()
+        rhs = rhs + prior * seed_u
+    check(cancel)
+    x = _cg(L_u, rhs, seed_u, cancel)
+    flat = out.ravel()
+    flat[u] = np.clip(x, 0, 1)
+    return flat.reshape(h, w)
+
+
+def _cg(A, b: np.ndarray, x0: np.ndarray, cancel: CancelFn) -> np.ndarray:
+    """Preconditioned conjugate gradients (pymatting's incomplete Cholesky, as its
+    ``estimate_alpha_cf``). The matting Laplacian is badly conditioned (epsilon 1e-7): when CG
+    stops at ``CG_MAX_ITER`` we keep its last iterate, which only lowers the energy from the
+    seed, instead of failing the way pymatting's own ``cg`` does."""
+    from pymatting import ichol
+    from scipy.sparse.linalg import LinearOperator, cg
+
+    precondition = ichol(A)
+    M = LinearOperator(A.shape, matvec=precondition, dtype=np.float64)
+    x, _info = cg(A, b, x0=x0, rtol=1e-7, atol=0.0, maxiter=CG_MAX_ITER, M=M, callback=lambda _x: check(cancel))
+    return x
+
+
+def refine_with_trimap(rgb: np.ndarray, trimap: np.ndarray, seed_alpha: np.ndarray | None = None,
+                       region: np.ndarray | None = None, progress: ProgressFn = None, cancel: CancelFn = None,
+                       *, prior: float = PRIOR_WEIGHT) -> np.ndarray:
+    """Solve the trimap's unknown (128) pixels; with ``region`` (the painted area) only those
+    within ``MARGIN`` pixels of it, the others keep the seed, so nothing far from the strokes
+    changes and the solved patch joins the untouched matte without a seam. Without
+    ``seed_alpha`` this is plain closed-form matting of the trimap. Raises ``Cancelled``."""
+    report(progress, 0.0)
+    trimap = normalize_trimap(trimap)
+    if seed_alpha is None:
+        base, prior = np.where(trimap == 255, 1.0, 0.0).astype(np.float32), 0.0
+    else:
+        base = np.clip(seed_alpha.astype(np.float32), 0, 1)
+    base[trimap == 255] = 1.0
+    base[trimap == 0] = 0.0
+    solve = trimap == UNKNOWN
+    if region is not None:
+        near = cv2.dilate(region.astype(np.uint8), cv2.getStructuringElement(
+            cv2.MORPH_ELLIPSE, (2 * MARGIN + 1, 2 * MARGIN + 1))) > 0
+        solve &= near
+    win = _window(solve, MARGIN)
+    if win is None:
+        report(progress, 1.0)
+        return base
+    check(cancel)
+    report(progress, 0.1)
+    base[win] = solve_closed_form(unit(rgb[win]), solve[win], base[win], prior, cancel)
+    report(progress, 1.0)
+    return base
+
+
+def refine_auto(rgb: np.ndarray, alpha: np.ndarray, band_px: int = 6, progress: ProgressFn = None,
+                cancel: CancelFn = None, *, prior: float = PRIOR_WEIGHT) -> np.ndarray:
     """Closed-form on a narrow band around the network's own soft edge."""
-    return refine_with_trimap(rgb, auto_trimap(alpha, band_px), seed_alpha=alpha)
+    return refine_with_trimap(rgb, auto_trimap(alpha, band_px), alpha, None, progress, cancel, prior=prior)
