@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import _checkout  # noqa: F401  (the checkout on sys.path)
 from matting.evaluation import format_table
 from matting.weights import default_model_path
 from training.evaluate import describe, run, write_outputs

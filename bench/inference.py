@@ -19,8 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
+from _checkout import ROOT
+
 SIZES = {"0.5 MP": (600, 800), "2 MP": (1224, 1632), "12 MP": (3000, 4000), "24 MP": (4000, 6000)}
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def photo(h: int, w: int) -> np.ndarray:

@@ -24,12 +24,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from _checkout import ROOT
 from matting.evaluation import find_pairs, read_gray
 from matting.imageio import load_image
 from matting.metrics import mse, sad, to_unit
 from matting.refine import refine_auto
 
-ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "pseudo_gt"
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+import _checkout  # noqa: F401  (the checkout on sys.path)
 from matting.engine import MattingEngine
 from matting.evaluation import find_pairs
 from matting.imageio import load_image

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import torch
 
+import _checkout  # noqa: F401  (the checkout on sys.path)
 from training.losses import BlendedLoss
 from training.train import build_model
 
