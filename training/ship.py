@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-side", type=int, default=512, help="recommended working resolution (from bench/resolution_curve.py)")
     p.add_argument("--compare", type=Path, help="bench/compare.py JSON to record in the metadata")
     p.add_argument("--out", type=Path, default=MODELS_DIR / DEFAULT_MODEL_NAME)
-    p.add_argument("--summary", type=Path, default=Path("training/runs/lite0_summary.json"))
+    p.add_argument("--summary", type=Path, default=Path("training/logs/lite0_summary.json"))
     args = p.parse_args(argv)
     model, meta = load_model(args.run / f"{args.which}.safetensors")
     summary = summarise_log(args.run / "log.jsonl")
