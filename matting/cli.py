@@ -1,14 +1,18 @@
 """``msia-matte``: alpha mattes, cutouts, folder export and evaluation from the command line.
 
-Exit status: 0 when every file succeeded, 1 when some failed (the report says which), 2 for usage
-errors (bad options, missing model).
+Commands: ``matte``, ``cutout``, ``batch``, ``eval`` (see ``EPILOG`` and docs/cli.md). Entry point
+``main(argv) -> exit status``: 0 when every file succeeded, 1 when some failed (each named on
+stderr, and in the batch report), 2 for usage errors (bad options, missing model), 130 when
+interrupted (a batch finishes the file it is writing and still writes its report).
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Sequence
 
@@ -151,15 +155,18 @@ def cmd_batch(args: argparse.Namespace) -> int:
         if result.status == "failed":
             tqdm.write(f"error: {result.error}", file=sys.stderr)
 
+    stop = threading.Event()  # Ctrl+C: finish the file being written, report, exit 130
+    previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
-        report = run_batch(engine, items, options, progress)
+        report = run_batch(engine, items, options, progress, cancel=stop.is_set)
     finally:
+        signal.signal(signal.SIGINT, previous)
         bar.close()
     if args.report:
         report.write(args.report)
-    if not args.quiet:
-        print(report.summary())
-    return 0 if report.ok else 1
+    if not args.quiet or report.cancelled:
+        print(report.summary(), file=sys.stderr if report.cancelled else sys.stdout)
+    return 130 if report.cancelled else 0 if report.ok else 1
 
 
 def cmd_eval(args: argparse.Namespace) -> int:

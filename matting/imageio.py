@@ -230,7 +230,7 @@ def save_image(path: str | Path, array: np.ndarray, *, icc_profile: bytes | None
     """Write an HxW, HxWx3 or HxWx4 uint8/uint16 array atomically; returns the path written,
     or None when ``on_exists="skip"`` found the file already there. ``metadata`` goes into PNG
     iTXt chunks, the TIFF ImageDescription (JSON), WebP XMP or the JPEG comment; ``dpi`` into
-    the file's resolution fields (PNG pHYs, TIFF, JPEG, WebP via Pillow)."""
+    the file's resolution fields (PNG pHYs, TIFF, JPEG; WebP has none)."""
     path = Path(path)
     fmt = WRITE_FORMATS.get(path.suffix.lower())
     if fmt is None:
@@ -309,7 +309,7 @@ def _encode(fmt: str, array: np.ndarray, icc: bytes | None, metadata: dict[str, 
     kwargs: dict = {}
     if icc:
         kwargs["icc_profile"] = icc
-    if dpi:
+    if dpi and fmt != "WEBP":
         kwargs["dpi"] = tuple(float(d) for d in dpi)
     if fmt == "PNG":
         from PIL.PngImagePlugin import PngInfo

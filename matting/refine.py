@@ -32,6 +32,9 @@ tests/test_refine.py's docstring and bench/refine_auto.py).
 """
 from __future__ import annotations
 
+import contextlib
+import io
+
 import cv2
 import numpy as np
 
@@ -171,10 +174,16 @@ def _cg(A, b: np.ndarray, x0: np.ndarray, cancel: CancelFn) -> np.ndarray:
     ``estimate_alpha_cf``). The matting Laplacian is badly conditioned (epsilon 1e-7): when CG
     stops at ``CG_MAX_ITER`` we keep its last iterate, which only lowers the energy from the
     seed, instead of failing the way pymatting's own ``cg`` does."""
-    from pymatting import ichol
+    from pymatting import ichol, jacobi
     from scipy.sparse.linalg import LinearOperator, cg
 
-    precondition = ichol(A)
+    try:
+        # ichol prints a "PERFORMANCE WARNING" to stdout for each diagonal shift it has to try
+        # (the CLI's output is the user's); more fill than 4x the matrix means give up on it.
+        with contextlib.redirect_stdout(io.StringIO()):
+            precondition = ichol(A.tocsc(), max_nnz=max(1_000_000, 4 * A.nnz))
+    except ValueError:
+        precondition = jacobi(A)
     M = LinearOperator(A.shape, matvec=precondition, dtype=np.float64)
     x, _info = cg(A, b, x0=x0, rtol=1e-7, atol=0.0, maxiter=CG_MAX_ITER, M=M, callback=lambda _x: check(cancel))
     return x

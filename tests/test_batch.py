@@ -2,7 +2,6 @@
 reported, inputs untouched, resume, cancel."""
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -14,10 +13,7 @@ from matting import MattingEngine
 from matting.batch import BatchOptions, plan_batch, run_batch
 from matting.compose import Background
 from matting.imageio import load_image, read_metadata
-
-
-def digest(p: Path) -> str:
-    return hashlib.sha256(p.read_bytes()).hexdigest()
+from tests.test_imageio import bomb_png, cmyk_jpeg, digest, exif_rotated_jpeg, palette_png, png16, truncated_jpeg
 
 
 @pytest.fixture()
@@ -51,6 +47,8 @@ def test_recursive_batch_mirrors_folders_and_reports_bad_files(shoot, tmp_path, 
     cut = load_image(out / "day2" / "b_cutout.png")
     assert cut.input_alpha is not None and cut.rgb.shape[:2] == load_image(shoot / "day2" / "b.png").rgb.shape[:2]
     assert read_metadata(out / "a_alpha.png")["model"] == "small-test"
+    meta = read_metadata(out / "a_composite.png")
+    assert meta["background"] == "#00ff00" and meta["output"] == "composite" and meta["software"] == "MSIA Matte"
     assert {p: digest(p) for p in shoot.rglob("*") if p.is_file()} == before  # inputs untouched
     path = report.write(tmp_path / "report.json")
     data = json.loads(path.read_text())
@@ -91,3 +89,64 @@ def test_options_are_checked() -> None:
         BatchOptions(("sparkles",))
     with pytest.raises(ValueError, match="jpg"):
         BatchOptions(("cutout",), "jpg")
+
+
+def test_every_awkward_input_of_the_issue_in_one_folder(tmp_path, photo, engine) -> None:
+    """Bad files are reported by name and skipped, good awkward ones come out right, and every
+    input is byte-identical afterwards."""
+    src = tmp_path / "awkward"
+    src.mkdir()
+    small = photo[::4, ::4]
+    (src / "empty.jpg").write_bytes(b"")
+    (src / "notes.jpg").write_text("a text file named like a photo\n")
+    (src / "corrupt.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00garbage" * 20)
+    (src / "x.png").mkdir()
+    truncated_jpeg(src / "truncated.jpg", small)
+    bomb_png(src / "huge.png")
+    exif_rotated_jpeg(src / "rotated.jpg", small)
+    cmyk_jpeg(src / "cmyk.jpg", (40, 24))
+    palette_png(src / "palette.png")
+    png16(src / "deep.png", (24, 36))
+    before = {p: digest(p) for p in src.rglob("*") if p.is_file()}
+    options = BatchOptions(("alpha", "cutout"), "png")
+    report = run_batch(engine, plan_batch(src, tmp_path / "out", options), options)
+    status = {Path(r.input).name: r for r in report.results}
+    for bad, words in [("empty.jpg", "empty file"), ("notes.jpg", "not an image"), ("corrupt.png", ""),
+                       ("x.png", "is a folder"), ("truncated.jpg", ""), ("huge.png", "30000x30000")]:
+        assert status[bad].status == "failed" and bad in status[bad].error and words in status[bad].error, bad
+    for good in ("rotated.jpg", "cmyk.jpg", "palette.png", "deep.png"):
+        assert status[good].status == "ok", status[good].error
+    out = tmp_path / "out"
+    assert load_image(out / "rotated_alpha.png").rgb.shape[:2] == (small.shape[1], small.shape[0])  # upright
+    deep = load_image(out / "deep_cutout.png")
+    assert deep.bit_depth == 16 and deep.input_alpha.dtype == np.uint16  # 16-bit in, 16-bit out
+    assert load_image(out / "deep_alpha.png").bit_depth == 16
+    assert {p: digest(p) for p in src.rglob("*") if p.is_file()} == before
+
+
+def test_same_stems_and_reruns_into_the_input_folder(tmp_path, photo, engine) -> None:
+    src = tmp_path / "same"
+    src.mkdir()
+    Image.fromarray(photo[::4, ::4]).save(src / "a.jpg")
+    Image.fromarray(photo[::4, ::-4]).save(src / "a.png")
+    options = BatchOptions(("alpha",), "png")
+    items = plan_batch(src, src, options)
+    assert sorted(p.name for it in items for p in it.outputs.values()) == ["a_jpg_alpha.png", "a_png_alpha.png"]
+    first = run_batch(engine, items, options)
+    assert first.count("ok") == 2
+    again = plan_batch(src, src, options)  # the outputs now sit beside the inputs: not inputs
+    assert sorted(it.input.name for it in again) == ["a.jpg", "a.png"]
+    assert run_batch(engine, again, options).count("skipped") == 2
+
+
+def test_unwritable_output_folder_fails_each_file_by_name(tmp_path, photo, engine) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.fromarray(photo[::4, ::4]).save(src / "a.jpg")
+    Image.fromarray(photo[::4, ::-4]).save(src / "b.jpg")
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where the output folder should be")  # root ignores chmod, not this
+    options = BatchOptions(("cutout",), "png")
+    report = run_batch(engine, plan_batch(src, blocker / "out", options), options)
+    assert report.count("failed") == 2 and not report.ok
+    assert all("cannot create output folder" in r.error and str(blocker) in r.error for r in report.results)

@@ -1,11 +1,13 @@
 """The msia-matte command line on real photos, as a user runs it (a subprocess)."""
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from matting.imageio import load_image
@@ -61,3 +63,69 @@ def test_eval_scores_predictions(tmp_path) -> None:
             "--json", str(tmp_path / "s.json"))
     assert r.returncode == 0, r.stderr
     assert "| SAD |" in r.stdout and '"sad": 0.0' in (tmp_path / "s.json").read_text()
+
+
+def test_batch_command_reports_failures_and_exit_status(tmp_path, photo, small_model_path) -> None:
+    src = tmp_path / "shoot"
+    (src / "day2").mkdir(parents=True)
+    Image.fromarray(photo[::3, ::3]).save(src / "a.jpg")
+    Image.fromarray(photo[::3, ::-3]).save(src / "day2" / "b.jpg")
+    args = ["batch", str(src), str(tmp_path / "out"), "--recursive", "--outputs", "cutout,composite",
+            "--format", "tiff", "--background", "#102030", "--model", str(small_model_path), "--quiet"]
+    r = cli(*args, "--report", str(tmp_path / "r.csv"))
+    assert r.returncode == 0, r.stderr
+    assert load_image(tmp_path / "out" / "day2" / "b_composite.tif").rgb[0, 0].tolist() != [0, 0, 0]
+    (src / "broken.jpg").write_text("not a photo")
+    r = cli(*args, "--report", str(tmp_path / "r.json"))  # resume: the two done files are skipped
+    assert r.returncode == 1 and "broken.jpg" in r.stderr and "Traceback" not in r.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert sorted(f["status"] for f in report["files"]) == ["failed", "skipped", "skipped"]
+    r = cli("batch", str(src), str(tmp_path / "o2"), "--outputs", "cutout", "--format", "jpg")
+    assert r.returncode == 2 and "jpg" in r.stderr
+
+
+def test_cutout_of_a_sample_photo_with_a_trimap(tmp_path, small_model_path) -> None:
+    sample = ROOT / "resources" / "samples" / "astronaut.jpg"
+    if not sample.is_file():
+        pytest.skip("resources/samples/astronaut.jpg is not in this checkout")
+    rgb = load_image(sample).rgb
+    h, w = rgb.shape[:2]
+    trimap = np.zeros((h, w), np.uint8)
+    trimap[h // 4 : 3 * h // 4, w // 4 : 3 * w // 4] = 128
+    trimap[3 * h // 8 : 5 * h // 8, 3 * w // 8 : 5 * w // 8] = 255
+    Image.fromarray(trimap).save(tmp_path / "trimap.png")
+    out = tmp_path / "astronaut_cut.png"
+    r = cli("cutout", str(sample), "-o", str(out), "--trimap", str(tmp_path / "trimap.png"), "--model", str(small_model_path))
+    assert r.returncode == 0, r.stderr
+    alpha = load_image(out).input_alpha
+    assert alpha.shape == (h, w) and (alpha[trimap == 0] == 0).all() and (alpha[trimap == 255] == 255).all()
+    Image.fromarray(trimap[::2]).save(tmp_path / "small_trimap.png")
+    r = cli("cutout", str(sample), "-o", str(tmp_path / "x.png"), "--trimap", str(tmp_path / "small_trimap.png"),
+            "--model", str(small_model_path))
+    assert r.returncode == 1 and "small_trimap.png: trimap is" in r.stderr
+
+
+def test_ctrl_c_stops_a_batch_cleanly_and_still_reports(tmp_path, photo, small_model_path) -> None:
+    import signal
+    import time
+
+    src = tmp_path / "many"
+    src.mkdir()
+    for i in range(12):
+        Image.fromarray(np.roll(photo, i * 11, axis=1)).save(src / f"img{i:02d}.png")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "matting", "batch", str(src), str(out), "--model", str(small_model_path),
+                             "--report", str(tmp_path / "r.json"), "--quiet"], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not list(out.glob("*.png")) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "cancelled" in err and "Traceback" not in err
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["cancelled"] and 1 <= len(report["files"]) < 12
+    written = sorted(out.glob("*.png"))
+    assert written and not list(out.glob(".*"))  # complete files only, no temporaries
+    for p in written:
+        assert load_image(p).rgb.shape[:2] == photo.shape[:2]

@@ -1,4 +1,4 @@
-"""Cutouts without halos, backgrounds, previews, refinement."""
+"""Cutouts without halos, backgrounds, previews."""
 from __future__ import annotations
 
 import cv2
@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from matting.compose import Background, checkerboard, composite_on, cutout, estimate_foreground, preview
-from matting.refine import auto_trimap, refine_with_trimap, trimap_from_strokes
 
 HAIR = np.array([0.95, 0.75, 0.35], np.float32)  # blond strands
 OLD_BG = np.array([0.05, 0.25, 0.9], np.float32)  # over a blue wall
@@ -76,25 +75,3 @@ def test_previews(photo) -> None:
     assert len(np.unique(preview(photo, alpha, "checker")[:, 200:, 0])) == 2
     assert preview(photo, alpha, "alpha")[0, 0, 0] == 255
     assert checkerboard(4, 40, 16)[0, 0, 0] != checkerboard(4, 40, 16)[0, 16, 0]
-
-
-def test_refinement_changes_alpha_only_near_the_strokes(photo) -> None:
-    seed = np.zeros(photo.shape[:2], np.float32)
-    seed[60:240, 120:330] = 1.0
-    painted = np.zeros_like(seed, bool)
-    painted[55:65, 150:250] = True  # unknown stroke across the top edge
-    trimap = trimap_from_strokes(seed, unknown=painted)
-    refined = refine_with_trimap(photo, trimap, seed, region=painted)
-    changed = np.abs(refined - seed) > 1e-3
-    assert changed.any()
-    ys, xs = np.nonzero(changed)
-    assert ys.min() >= 55 - 30 and ys.max() <= 65 + 30 and xs.min() >= 150 - 30 and xs.max() <= 250 + 30
-
-
-def test_auto_trimap_band() -> None:
-    alpha = np.zeros((40, 40), np.float32)
-    alpha[:, 20:] = 1.0
-    alpha[:, 19] = 0.5
-    tri = auto_trimap(alpha, band_px=3)
-    assert set(np.unique(tri[0])) == {0, 128, 255}
-    assert (tri[0, 16:23] == 128).all() and tri[0, 10] == 0 and tri[0, 30] == 255

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import stat
 import struct
 import zlib
 from pathlib import Path
@@ -19,13 +21,59 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_jpeg_round_trip_and_exif_rotation(tmp_path, photo) -> None:
+# Makers of the issue's awkward inputs, shared with the batch and CLI tests.
+
+def exif_rotated_jpeg(path: Path, photo: np.ndarray) -> Path:
+    """A JPEG stored landscape whose EXIF says: rotate 90 degrees clockwise to display."""
     im = Image.fromarray(photo)
     exif = im.getexif()
-    exif[0x0112] = 6  # rotate 90 clockwise when displayed
-    path = tmp_path / "rotated.jpg"
-    im.save(path, quality=95, exif=exif)
+    exif[0x0112] = 6
+    im.save(path, quality=95, exif=exif, dpi=(300, 150))
+    return path
+
+
+def truncated_jpeg(path: Path, photo: np.ndarray) -> Path:
+    buf = io.BytesIO()
+    Image.fromarray(photo).save(buf, "JPEG")
+    path.write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
+    return path
+
+
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+
+def bomb_png(path: Path, side: int = 30000) -> Path:
+    """A 150-byte PNG whose header declares side x side RGB pixels."""
+    ihdr = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", zlib.compress(b"\x00" * 100))
+                     + png_chunk(b"IEND", b""))
+    return path
+
+
+def palette_png(path: Path) -> Path:
+    """10x10 palette PNG: left half transparent red, right half opaque blue."""
+    im = Image.new("P", (10, 10), 0)
+    im.putpalette([255, 0, 0, 0, 0, 255] + [0] * 762)
+    im.paste(1, (5, 0, 10, 10))
+    im.save(path, transparency=0)
+    return path
+
+
+def cmyk_jpeg(path: Path, size: tuple[int, int] = (16, 8)) -> Path:
+    Image.new("CMYK", size, (0, 255, 255, 0)).save(path)  # pure red in CMYK
+    return path
+
+
+def png16(path: Path, shape: tuple[int, int] = (20, 30), seed: int = 0) -> tuple[Path, np.ndarray]:
+    rgb16 = (np.random.default_rng(seed).random((*shape, 3)) * 65535).astype(np.uint16)
+    return save_image(path, rgb16), rgb16
+
+
+def test_jpeg_round_trip_and_exif_rotation(tmp_path, photo) -> None:
+    path = exif_rotated_jpeg(tmp_path / "rotated.jpg", photo)
     loaded = load_image(path)
+    assert loaded.dpi == (150, 300)  # turned by 90 degrees: the resolutions swap too
     assert loaded.rgb.shape == (photo.shape[1], photo.shape[0], 3)  # portrait after rotation
     assert loaded.bit_depth == 8 and loaded.rgb.dtype == np.uint8
     # the displayed top-left is the stored bottom-left
@@ -34,7 +82,8 @@ def test_jpeg_round_trip_and_exif_rotation(tmp_path, photo) -> None:
 
 def test_16bit_png_rgb_is_kept(tmp_path) -> None:
     rgb16 = (np.random.default_rng(0).random((20, 30, 3)) * 65535).astype(np.uint16)
-    path = save_image(tmp_path / "deep.png", rgb16, metadata={"model": "x"})
+    path = save_image(tmp_path / "deep.png", rgb16, metadata={"model": "x"}, dpi=(300, 300))
+    assert load_image(path).dpi == pytest.approx((300, 300), abs=0.01)
     loaded = load_image(path)
     assert loaded.rgb.dtype == np.uint16 and np.array_equal(loaded.rgb, rgb16)
     assert read_metadata(path)["model"] == "x"
@@ -61,20 +110,14 @@ def test_16bit_grayscale_png(tmp_path) -> None:
 
 
 def test_cmyk_jpeg_converts_to_rgb(tmp_path) -> None:
-    Image.new("CMYK", (16, 8), (0, 255, 255, 0)).save(tmp_path / "cmyk.jpg")  # pure red in CMYK
-    loaded = load_image(tmp_path / "cmyk.jpg")
+    loaded = load_image(cmyk_jpeg(tmp_path / "cmyk.jpg"))
     assert loaded.mode == "CMYK" and loaded.rgb.shape == (8, 16, 3)
     r, g, b = loaded.rgb[4, 8].astype(int)
     assert r > 200 and g < 60 and b < 60
 
 
 def test_palette_png_with_transparency_offers_its_alpha(tmp_path) -> None:
-    im = Image.new("P", (10, 10), 0)
-    im.putpalette([255, 0, 0, 0, 0, 255] + [0] * 762)
-    im.paste(1, (5, 0, 10, 10))
-    im.info["transparency"] = 0
-    im.save(tmp_path / "pal.png", transparency=0)
-    loaded = load_image(tmp_path / "pal.png")
+    loaded = load_image(palette_png(tmp_path / "pal.png"))
     assert loaded.rgb.shape == (10, 10, 3) and tuple(loaded.rgb[0, 9]) == (0, 0, 255)
     assert loaded.input_alpha[0, 0] == 0 and loaded.input_alpha[0, 9] == 255
 
@@ -110,10 +153,7 @@ def test_bad_files_are_named(tmp_path, name, content, message) -> None:
 
 
 def test_truncated_jpeg_is_reported(tmp_path, photo) -> None:
-    buf = io.BytesIO()
-    Image.fromarray(photo).save(buf, "JPEG")
-    path = tmp_path / "cut.jpg"
-    path.write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
+    path = truncated_jpeg(tmp_path / "cut.jpg", photo)
     with pytest.raises(ImageReadError, match="cut.jpg.*(truncated|corrupt)"):
         load_image(path)
 
@@ -125,12 +165,7 @@ def test_directory_named_like_an_image(tmp_path) -> None:
 
 
 def test_header_declaring_30000_squared_pixels_is_refused_before_decoding(tmp_path) -> None:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    ihdr = struct.pack(">IIBBBBB", 30000, 30000, 8, 2, 0, 0, 0)
-    path = tmp_path / "bomb.png"
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 100)) + chunk(b"IEND", b""))
+    path = bomb_png(tmp_path / "bomb.png")
     with pytest.raises(ImageReadError, match=r"bomb.png: 30000x30000 pixels \(900 MP\)"):
         load_image(path)
 
@@ -151,10 +186,40 @@ def test_writes_are_atomic_and_never_touch_inputs(tmp_path, photo) -> None:
 
 
 def test_unwritable_output_folder_is_named(tmp_path, photo) -> None:
+    # Tests run as root, where chmod does not stop writes: a regular file where the folder
+    # should be fails for every user.
     blocker = tmp_path / "file"
     blocker.write_text("a file where a folder should be")
-    with pytest.raises(ImageWriteError, match="file"):
+    with pytest.raises(ImageWriteError, match=f"{blocker / 'sub'}: cannot create output folder"):
         save_image(blocker / "sub" / "out.png", photo)
+    with pytest.raises(ImageWriteError, match=f"{blocker}: cannot create output folder"):
+        save_image(blocker / "out.png", photo)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_read_only_output_folder_is_named(tmp_path, photo) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        with pytest.raises(ImageWriteError, match=f"{folder}: output folder is not writable"):
+            save_image(folder / "out.png", photo)
+    finally:
+        folder.chmod(0o755)
+
+
+def test_outputs_get_normal_permissions_and_metadata_everywhere(tmp_path, photo) -> None:
+    rgba = np.dstack([photo, np.full(photo.shape[:2], 128, np.uint8)])
+    umask = os.umask(0o022)
+    os.umask(umask)
+    for name in ("m.png", "m.tif", "m.webp"):
+        path = save_image(tmp_path / name, rgba, metadata={"model": "msia", "version": "1.2"}, dpi=(72, 72))
+        assert read_metadata(path) == {"model": "msia", "version": "1.2"}, name
+        assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask, name  # not mkstemp's 0600
+        if name != "m.webp":  # WebP has no resolution field
+            assert load_image(path).dpi == pytest.approx((72, 72), abs=0.01), name
+    jpg = save_image(tmp_path / "m.jpg", photo, dpi=(300, 300), metadata={"model": "msia"})
+    assert load_image(jpg).dpi == (300, 300)
 
 
 def test_jpeg_refuses_transparency(tmp_path, photo) -> None:
