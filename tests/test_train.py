@@ -89,3 +89,26 @@ def test_shipped_configs_parse() -> None:
         DataConfig.from_dict({k: v for k, v in cfg["data"].items()})
         model = {k: v for k, v in cfg["model"].items() if k != "pretrained_backbone"}
         MSIAConfig.from_dict(model)
+
+
+def test_second_stage_starts_from_the_init_model(tmp_path) -> None:
+    """``recipe.init``: with lr 0 the second stage's parameters stay exactly the first stage's."""
+    train(tiny_config(tmp_path, epochs=1), tmp_path / "stage1")
+    first = tmp_path / "stage1/last.safetensors"
+    train(tiny_config(tmp_path, epochs=1, iters_per_epoch=2, lr=0.0, init=str(first)), tmp_path / "stage2")
+    a, _ = load_model(first)
+    b, _ = load_model(tmp_path / "stage2/last.safetensors")
+    pb = dict(b.named_parameters())
+    for name, p in a.named_parameters():
+        assert torch.equal(p, pb[name]), name
+    train(tiny_config(tmp_path, epochs=1, iters_per_epoch=2, lr=0.0), tmp_path / "fresh")
+    fresh, _ = load_model(tmp_path / "fresh/last.safetensors")
+    assert any(not torch.equal(p, pb[n]) for n, p in fresh.named_parameters())
+
+
+def test_init_model_with_another_config_is_refused_by_name(tmp_path) -> None:
+    train(tiny_config(tmp_path, epochs=1), tmp_path / "stage1")
+    cfg = tiny_config(tmp_path, epochs=1, init=str(tmp_path / "stage1/last.safetensors"))
+    cfg["model"]["decoder_channels"] = 8
+    with pytest.raises(ValueError, match="stage1/last.safetensors"):
+        train(cfg, tmp_path / "stage2")

@@ -56,6 +56,7 @@ class Recipe:
     checkpoint_every: int = 200
     log_every: int = 10
     threads: int = 0  # torch intra-op threads on CPU; 0 = torch's default
+    init: str | None = None  # an engine-format model to start from (a second stage), or None
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Recipe":
@@ -103,6 +104,17 @@ def build_model(model_cfg: dict[str, Any]) -> MSIANet:
     cfg = dict(model_cfg)
     pretrained = cfg.pop("pretrained_backbone", None)
     return build_from_config(MSIAConfig.from_dict(cfg), pretrained)
+
+
+def load_init(model: MSIANet, path: str | Path) -> None:
+    """Start from the weights of an engine-format model file (``recipe.init``): a second training
+    stage continues from a shipped model with a fresh schedule. Its network config must be ours."""
+    from matting.weights import load_model
+
+    source, meta = load_model(path)
+    if source.config != model.config:
+        raise ValueError(f"{path}: its network config {meta['config']} differs from the run's model section")
+    model.load_state_dict(source.state_dict(), strict=True)
 
 
 def build_dataset(data_cfg: dict[str, Any], length: int, seed: int) -> Any:
@@ -176,7 +188,10 @@ def train(cfg: dict[str, Any], out: Path, resume: bool = False, max_steps: int |
         torch.set_num_threads(recipe.threads)
     torch.manual_seed(recipe.seed + d.rank)
     out.mkdir(parents=True, exist_ok=True)
-    model = build_model(cfg["model"]).to(device).train()
+    model = build_model(cfg["model"])
+    if recipe.init and not (resume and (out / "last.pt").exists()):
+        load_init(model, recipe.init)
+    model = model.to(device).train()
     net: torch.nn.Module = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None) if d.world_size > 1 else model
     optimizer = torch.optim.SGD(model.parameters(), lr=recipe.lr, momentum=recipe.momentum, weight_decay=recipe.weight_decay)
     total = recipe.epochs * recipe.iters_per_epoch
