@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from training.data import DataConfig, MattingDataset, build_dataset
-from training.data.augment import crop_window
+from training.data.augment import crop_window, random_crop_resize
 from training.data.compose import composite, fit_background
 from training.data.pseudo_alpha import normalise_trimap, review, trimap_from_mask
 from training.data.readers import (DatasetLayoutError, read_backgrounds, read_composition1k,
@@ -100,6 +100,18 @@ def test_crop_is_centred_on_the_unknown_region() -> None:
     for _ in range(10):
         y, x = crop_window(alpha, 40, rng, p_center_unknown=1.0)
         assert y <= 149 < y + 40
+
+
+def test_whole_view_is_the_largest_square() -> None:
+    """``p_whole = 1``: a 200x300 subject is seen whole in height, not as a 40 px part of it."""
+    alpha = np.zeros((200, 300), np.uint8)
+    alpha[20:180, 120:180] = 255  # a subject 160 px tall
+    image = np.dstack([alpha] * 3)
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        _, a = random_crop_resize(image, alpha, (40,), 50, rng, p_center_unknown=0.0, flip=False, p_whole=1.0)
+        rows = np.nonzero(a.max(axis=1) > 127)[0]
+        assert a.shape == (50, 50) and 38 <= rows.max() - rows.min() + 1 <= 42  # 160/200 of 50 px
 
 
 def test_two_subjects_union_alpha(tiny_set) -> None:

@@ -3,7 +3,10 @@
 Paper: random square crop of 512, 640 or 800 px resized to 512, random horizontal flip. Our
 images are 400-800 px, so crop sizes and output size are config fields (the CPU config uses
 crops of 320/400/480 -> 320). A crop is centred on a pixel of the unknown region (0 < alpha < 1)
-with probability ``p_center_unknown`` (0.5 by default), else placed uniformly. For generalising
+with probability ``p_center_unknown`` (0.5 by default), else placed uniformly. With probability
+``p_whole`` the crop is instead the largest square the image holds: the network is run on the
+whole photo at inference, so it must also see whole subjects in training, not only parts of
+them (crops of 320-480 px never hold the whole of an 800 px portrait). For generalising
 beyond animals and people: hue/saturation/brightness jitter of the foreground and scale jitter.
 """
 from __future__ import annotations
@@ -45,11 +48,13 @@ def crop_window(alpha: np.ndarray, side: int, rng: np.random.Generator, p_center
 
 
 def random_crop_resize(image: np.ndarray, alpha: np.ndarray, crop_sizes: tuple[int, ...], out_size: int,
-                       rng: np.random.Generator, p_center_unknown: float = 0.5, flip: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Crop a square of a random size from ``crop_sizes`` (shrunk to fit), resize to ``out_size``,
-    flip horizontally with probability 0.5."""
+                       rng: np.random.Generator, p_center_unknown: float = 0.5, flip: bool = True,
+                       p_whole: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Crop a square of a random size from ``crop_sizes`` (shrunk to fit; with probability
+    ``p_whole`` the largest square), resize to ``out_size``, flip horizontally with probability 0.5."""
     h, w = alpha.shape
-    side = min(int(rng.choice(crop_sizes)), h, w)
+    whole = p_whole > 0 and rng.random() < p_whole  # no draw when off: old runs replay exactly
+    side = min(h, w) if whole else min(int(rng.choice(crop_sizes)), h, w)
     y, x = crop_window(alpha, side, rng, p_center_unknown)
     image = image[y : y + side, x : x + side]
     alpha = alpha[y : y + side, x : x + side]

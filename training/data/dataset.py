@@ -6,8 +6,8 @@ Per item (deterministic in (seed, epoch, index), safe in DataLoader workers):
      (on-the-fly DIM composition, eq. 1; foreground colour-jittered with ``colour_jitter_prob``,
      and with ``second_subject_prob`` a second subject pasted in front: alpha = 1 - (1-a1)(1-a2)),
      otherwise use the original photo with its real background (when the pair has one);
-  3. scale jitter, random square crop (centred on the unknown region with p = 0.5), resize to
-     ``out_size``, horizontal flip.
+  3. scale jitter, random square crop (centred on the unknown region with p = 0.5; the largest
+     square with ``p_whole``), resize to ``out_size``, horizontal flip.
 """
 from __future__ import annotations
 
@@ -40,6 +40,7 @@ class DataConfig:
     crop_sizes: tuple[int, ...] = (512, 640, 800)
     out_size: int = 512
     p_center_unknown: float = 0.5
+    p_whole: float = 0.0  # probability of the largest square instead of a crop (augment.py)
     composite_prob: float = 0.6
     colour_jitter_prob: float = 0.3
     second_subject_prob: float = 0.2
@@ -160,7 +161,8 @@ class MattingDataset(Dataset):
                 alpha = cv2.resize(alpha, image.shape[1::-1], interpolation=cv2.INTER_AREA)
         lo, hi = self.cfg.scale_jitter
         image, alpha = rescale([image, alpha], rng.uniform(lo, hi))
-        image, alpha = random_crop_resize(image, alpha, self.cfg.crop_sizes, self.cfg.out_size, rng, self.cfg.p_center_unknown)
+        image, alpha = random_crop_resize(image, alpha, self.cfg.crop_sizes, self.cfg.out_size, rng,
+                                          self.cfg.p_center_unknown, p_whole=self.cfg.p_whole)
         return {
             "image": torch.from_numpy(image).permute(2, 0, 1).float().div_(255.0),
             "alpha": torch.from_numpy(alpha)[None].float().div_(255.0),
