@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QColorDialog, QDockWidget, QFileDialog, QInputDia
 
 from matting.compose import Background, composite_on, cutout, estimate_foreground
 from matting.imageio import READ_SUFFIXES, load_image, quantize, save_image
-from matting.refine import refine_with_trimap, trimap_from_strokes
+from matting.refine import refine_auto, refine_with_trimap, trimap_from_strokes
 
 from .dialogs.batch import BatchDialog
 from .dialogs.export import ExportDialog, ExportOptions
@@ -137,6 +137,8 @@ class MainWindow(QMainWindow):
         self.act_quit = a("&Quit", self.close, QKeySequence.StandardKey.Quit, "mdi.exit-to-app")
         self.act_cancel = a("Cancel", self.cancel_work, "Esc", "mdi.close-circle", "Cancel the running computation")
         self.act_refine = a("&Refine painted areas", self.apply_refinement, "Ctrl+R", "mdi.auto-fix")
+        self.act_refine_edges = a("Refine &edges", self.refine_edges, "Ctrl+Shift+R", "mdi.auto-fix",
+                                  "Re-solve a narrow band around the whole soft edge with closed-form matting")
         self.act_reset = a("Reset to &network matte", self.reset_matte, None, "mdi.restore")
         self.act_zoom_in = a("Zoom &in", lambda: self._zoom(1.25), QKeySequence.StandardKey.ZoomIn, "mdi.magnify-plus")
         self.act_zoom_out = a("Zoom &out", lambda: self._zoom(0.8), QKeySequence.StandardKey.ZoomOut, "mdi.magnify-minus")
@@ -158,7 +160,7 @@ class MainWindow(QMainWindow):
         for act in (self.act_export, self.act_batch, self.act_quit):
             file_menu.addAction(act)
         edit = mb.addMenu("&Edit")
-        for act in (undo, redo, self.act_refine, self.act_reset, self.act_bigger, self.act_smaller, self.act_cancel):
+        for act in (undo, redo, self.act_refine, self.act_refine_edges, self.act_reset, self.act_bigger, self.act_smaller, self.act_cancel):
             edit.addAction(act)
         view = mb.addMenu("&View")
         self.layout_group = QActionGroup(self)
@@ -356,9 +358,21 @@ class MainWindow(QMainWindow):
         trimap = trimap_from_strokes(doc.alpha, masks["foreground"], masks["background"], masks["unknown"])
         region = masks["foreground"] | masks["background"] | masks["unknown"]
         alpha, rgb = doc.alpha, doc.image.rgb
+        self._refine_in_worker(doc, lambda progress, cancel: refine_with_trimap(rgb, trimap, alpha, region, progress, cancel))
+
+    def refine_edges(self) -> None:
+        """Closed-form matting on a narrow band around the network's soft edge, everywhere
+        (``matting.refine.refine_auto``; it lowered SAD and MSE on every held-out photo measured
+        by bench/refine_auto.py). Undoable like a painted refinement."""
+        doc = self.doc
+        if doc is None or not doc.has_matte:
+            return
+        alpha, rgb = doc.alpha, doc.image.rgb
+        self._refine_in_worker(doc, lambda progress, cancel: refine_auto(rgb, alpha, None, progress, cancel))
+
+    def _refine_in_worker(self, doc: Document, job) -> None:
         self._busy("Refining…")
-        self.workers.start(lambda progress, cancel: refine_with_trimap(rgb, trimap, alpha, region, progress, cancel),
-                           on_done=lambda a: self._refined(doc, a), on_failed=self.show_error,
+        self.workers.start(job, on_done=lambda a: self._refined(doc, a), on_failed=self.show_error,
                            on_progress=self._progress, on_cancelled=self._idle)
 
     def _refined(self, doc: Document, alpha) -> None:

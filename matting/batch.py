@@ -2,7 +2,8 @@
 
 Public API:
   ``BatchOptions``: outputs (cutout, alpha, composite), format (png, tiff, webp; a composite
-      may also be jpg), recursion, clash rule, background for composites, premultiplied.
+      may also be jpg), recursion, clash rule, background for composites, premultiplied,
+      refine_edges (closed-form on the network's soft edge, ``matting.refine.refine_auto``).
   ``plan_batch(indir, outdir, options) -> list[BatchItem]``: every image below ``indir`` (its
       subfolders mirrored in ``outdir`` when recursive; ``outdir`` itself is never read).
   ``run_batch(engine, items, options, progress=None, cancel=None) -> BatchReport``: loading the
@@ -30,6 +31,7 @@ from .compose import Background, composite_on, cutout, estimate_foreground
 from .errors import Cancelled, ImageWriteError, MattingError
 from .imageio import READ_SUFFIXES, LoadedImage, atomic_write, load_image, quantize, save_image
 from .progress import CancelFn, check
+from .refine import refine_auto
 
 OUTPUT_KINDS = ("cutout", "alpha", "composite")
 FORMATS = ("png", "tiff", "webp")
@@ -49,6 +51,7 @@ class BatchOptions:
     on_exists: str = "skip"
     background: Background = field(default_factory=lambda: Background("color", (255, 255, 255)))
     premultiplied: bool = False
+    refine_edges: bool = False  # matting.refine.refine_auto on the network's soft edge
 
     def __post_init__(self) -> None:
         self.outputs = tuple(self.outputs)
@@ -62,7 +65,7 @@ class BatchOptions:
 
     def settings(self, kind: str) -> dict[str, str]:
         """What an output of ``kind`` records about how it was made (with the model's info)."""
-        out = {"output": kind}
+        out = {"output": kind, "refine_edges": str(self.refine_edges).lower()}
         if kind == "cutout":
             out["premultiplied"] = str(self.premultiplied).lower()
         if kind == "composite":
@@ -227,6 +230,8 @@ def run_batch(engine: Predictor, items: list[BatchItem], options: BatchOptions,
                 check(cancel)
                 image = current.result()
                 alpha = engine.predict(image.rgb, cancel=cancel)
+                if options.refine_edges:
+                    alpha = refine_auto(image.rgb, alpha, cancel=cancel)
                 arrays = _render(image, alpha, options)
                 check(cancel)
                 if saving is not None:

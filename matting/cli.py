@@ -52,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--background", default="transparent", help="transparent | blur | COLOR (#RRGGBB, name, R,G,B) | IMAGE")
     c.add_argument("--premultiplied", action="store_true")
     c.add_argument("--trimap", type=Path, help="refine the unknown (128) band with closed-form matting")
+    c.add_argument("--refine-edges", action="store_true",
+                   help="re-solve a narrow band around the network's soft edge with closed-form matting")
     c.add_argument("--on-exists", default="number", choices=("skip", "overwrite", "number"))
 
     b = sub.add_parser("batch", parents=[common], help="export a whole folder", epilog=EPILOG,
@@ -65,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="skip (default) resumes an interrupted batch")
     b.add_argument("--background", default="white", help="for composites (as in cutout)")
     b.add_argument("--premultiplied", action="store_true")
+    b.add_argument("--refine-edges", action="store_true", help="as in cutout")
     b.add_argument("--report", type=Path, help="write a JSON (.json) or CSV report")
 
     e = sub.add_parser("eval", parents=[common], help="SAD, MSE, Gradient, Connectivity over a folder",
@@ -107,7 +110,7 @@ def cmd_cutout(args: argparse.Namespace) -> int:
     from .batch import model_metadata
     from .compose import Background, composite_on, cutout, estimate_foreground
     from .imageio import load_image, save_image
-    from .refine import refine_with_trimap
+    from .refine import refine_auto, refine_with_trimap
 
     background = Background.parse(args.background)
     if args.out.suffix.lower() in (".jpg", ".jpeg") and background.kind == "transparent":
@@ -121,6 +124,8 @@ def cmd_cutout(args: argparse.Namespace) -> int:
             raise MattingError(f"{args.trimap}: trimap is {trimap.shape[1]}x{trimap.shape[0]}, "
                                f"{args.image} is {alpha.shape[1]}x{alpha.shape[0]}")
         alpha = refine_with_trimap(image.rgb, trimap, alpha)
+    elif args.refine_edges:
+        alpha = refine_auto(image.rgb, alpha)
     fg = estimate_foreground(image.rgb, alpha)
     if background.kind == "transparent":
         out = cutout(image.rgb, alpha, fg, args.premultiplied)
@@ -143,7 +148,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
     try:
         options = BatchOptions(tuple(s.strip() for s in args.outputs.split(",") if s.strip()), args.format,
-                               args.recursive, args.on_exists, Background.parse(args.background), args.premultiplied)
+                               args.recursive, args.on_exists, Background.parse(args.background), args.premultiplied,
+                               args.refine_edges)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     items = plan_batch(args.indir, args.outdir, options)

@@ -2,6 +2,8 @@
 switch views, zoom in sync, paint and refine, undo, export, batch and cancel."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -11,18 +13,35 @@ from PySide6.QtTest import QTest
 from app.dialogs.export import ExportOptions
 from app.main_window import MainWindow
 from matting.imageio import load_image
+from matting.refine import auto_trimap
 
 TIMEOUT = 120_000
 
 
-@pytest.fixture()
-def window(qtbot, tmp_path, small_model_path):
+SHIPPED = Path(__file__).resolve().parents[1] / "resources" / "models" / "msia-matte-lite0.safetensors"
+
+
+def _window(qtbot, tmp_path, model: Path):
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(settings=settings, model=str(small_model_path), device="cpu", max_side=128)
+    w = MainWindow(settings=settings, model=str(model), device="cpu", max_side=128)
     w.setProperty("quiet_errors", True)
     qtbot.addWidget(w)
     w.resize(1000, 700)
     w.show()
+    return w
+
+
+def _open(qtbot, window, tmp_path, photo):
+    path = tmp_path / "cat.png"
+    Image.fromarray(photo[::2, ::2]).save(path)
+    with qtbot.waitSignal(window.foregroundReady, timeout=TIMEOUT):
+        window.open_path(path)
+    return window
+
+
+@pytest.fixture()
+def window(qtbot, tmp_path, small_model_path):
+    w = _window(qtbot, tmp_path, small_model_path)
     yield w
     w.workers.cancel_all()
     w.workers.wait(20000)
@@ -30,11 +49,16 @@ def window(qtbot, tmp_path, small_model_path):
 
 @pytest.fixture()
 def opened(qtbot, window, tmp_path, photo):
-    path = tmp_path / "cat.png"
-    Image.fromarray(photo[::2, ::2]).save(path)
-    with qtbot.waitSignal(window.foregroundReady, timeout=TIMEOUT):
-        window.open_path(path)
-    return window
+    return _open(qtbot, window, tmp_path, photo)
+
+
+@pytest.fixture()
+def opened_shipped(qtbot, tmp_path, photo):
+    """The shipped model (an untrained one has no edge to refine)."""
+    w = _open(qtbot, _window(qtbot, tmp_path, SHIPPED), tmp_path, photo)
+    yield w
+    w.workers.cancel_all()
+    w.workers.wait(20000)
 
 
 def test_open_computes_a_full_size_matte(opened, photo) -> None:
@@ -92,6 +116,20 @@ def test_brush_refine_and_undo(qtbot, opened) -> None:
     assert np.array_equal(opened.doc.alpha, before) and len(opened.doc.strokes) == 1
     opened.undo_action.trigger()
     assert opened.doc.strokes == []
+
+
+def test_refine_edges_changes_only_the_soft_edge_and_undoes(qtbot, opened_shipped) -> None:
+    opened = opened_shipped
+    before = opened.doc.alpha.copy()
+    band = auto_trimap(before) == 128
+    with qtbot.waitSignal(opened.refined, timeout=TIMEOUT):
+        opened.act_refine_edges.trigger()
+    after = opened.doc.alpha
+    changed = np.abs(after - before) > 1e-6
+    assert changed[band].any()
+    assert np.abs(after - before)[~band].max() <= 0.05 + 1e-6  # outside the band: only snapped to 0 / 1
+    opened.undo_action.trigger()
+    assert np.array_equal(opened.doc.alpha, before)
 
 
 @pytest.mark.parametrize("what, fmt", [("cutout", "png"), ("alpha", "tiff"), ("composite", "jpg")])

@@ -13,6 +13,7 @@ from matting import MattingEngine
 from matting.batch import BatchOptions, plan_batch, run_batch
 from matting.compose import Background
 from matting.imageio import load_image, read_metadata
+from matting.refine import auto_trimap, default_band
 from tests.test_imageio import bomb_png, cmyk_jpeg, digest, exif_rotated_jpeg, palette_png, png16, truncated_jpeg
 
 
@@ -150,3 +151,29 @@ def test_unwritable_output_folder_fails_each_file_by_name(tmp_path, photo, engin
     report = run_batch(engine, plan_batch(src, blocker / "out", options), options)
     assert report.count("failed") == 2 and not report.ok
     assert all("cannot create output folder" in r.error and str(blocker) in r.error for r in report.results)
+
+
+SHIPPED = Path(__file__).resolve().parents[1] / "resources" / "models" / "msia-matte-lite0.safetensors"
+
+
+@pytest.mark.skipif(not SHIPPED.is_file(), reason="no shipped model in resources/models/")
+def test_refine_edges_option_changes_only_the_soft_edge(tmp_path, photo) -> None:
+    """With the shipped model (an untrained one has no edge to refine)."""
+    engine = MattingEngine(SHIPPED, device="cpu", max_side=256)
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.fromarray(photo[::2, ::2]).save(src / "a.png")
+    plain, refined = BatchOptions(("alpha",)), BatchOptions(("alpha",), refine_edges=True)
+    run_batch(engine, plan_batch(src, tmp_path / "plain", plain), plain)
+    report = run_batch(engine, plan_batch(src, tmp_path / "refined", refined), refined)
+    assert report.ok
+    a = load_image(tmp_path / "plain" / "a_alpha.png").rgb[..., 0]
+    b = load_image(tmp_path / "refined" / "a_alpha.png").rgb[..., 0]
+    changed = a != b
+    assert a.shape == b.shape and changed.any()
+    band = auto_trimap(a / 255.0, band_px=default_band(a.shape)) == 128
+    assert changed[band].any()
+    # outside the band the matte is only snapped to 0 / 1 (it was within 5 % of them)
+    outside = ~band
+    assert set(np.unique(b[outside])) <= {0, 255} and np.abs(b[outside].astype(int) - a[outside]).max() <= 13
+    assert read_metadata(tmp_path / "refined" / "a_alpha.png")["refine_edges"] == "true"

@@ -56,6 +56,9 @@ class BatchDialog(QDialog):
         self.on_exists.setCurrentText(settings.value("batch/on_exists", "skip"))
         self.on_exists.setToolTip("skip: resume an interrupted batch; number: keep both")
         form.addRow("If an output exists", self.on_exists)
+        self.refine_edges = QCheckBox("Refine edges (closed-form on the soft edge; slower)")
+        self.refine_edges.setChecked(settings.value("batch/refine_edges", "false") in (True, "true"))
+        form.addRow("", self.refine_edges)
         layout.addLayout(form)
         self.progress = QProgressBar()
         self.status = QLabel("")
@@ -90,7 +93,7 @@ class BatchDialog(QDialog):
     def options(self) -> BatchOptions:
         outputs = tuple(k for k, b in self.outputs.items() if b.isChecked())
         return BatchOptions(outputs, self.format.currentText(), self.recursive.isChecked(),
-                            self.on_exists.currentText(), self.background)
+                            self.on_exists.currentText(), self.background, refine_edges=self.refine_edges.isChecked())
 
     def start(self) -> None:
         try:
@@ -101,7 +104,8 @@ class BatchDialog(QDialog):
             return
         for key, value in (("indir", self.indir.text()), ("outdir", self.outdir.text()),
                            ("recursive", self.recursive.isChecked()), ("outputs", ",".join(options.outputs)),
-                           ("format", options.format), ("on_exists", options.on_exists)):
+                           ("format", options.format), ("on_exists", options.on_exists),
+                           ("refine_edges", options.refine_edges)):
             self.settings.setValue(f"batch/{key}", value)
         self.files.clear()
         self.progress.setRange(0, max(1, len(items)))
