@@ -104,6 +104,15 @@ def test_second_stage_starts_from_the_init_model(tmp_path) -> None:
     train(tiny_config(tmp_path, epochs=1, iters_per_epoch=2, lr=0.0), tmp_path / "fresh")
     fresh, _ = load_model(tmp_path / "fresh/last.safetensors")
     assert any(not torch.equal(p, pb[n]) for n, p in fresh.named_parameters())
+    # shipping the second stage keeps the first stage's record
+    from training.ship import main as ship
+
+    out = tmp_path / "shipped.safetensors"
+    assert ship(["--run", str(tmp_path / "stage2"), "--which", "last", "--max-side", "384", "--out", str(out),
+                 "--summary", str(tmp_path / "summary.json")]) == 0
+    meta = load_model(out)[1]
+    assert meta["init_model"]["steps"] == 4 and meta["steps"] == 2 and meta["recommended_max_side"] == 384
+    assert json.loads((tmp_path / "summary.json").read_text())["steps"] == 2
 
 
 def test_init_model_with_another_config_is_refused_by_name(tmp_path) -> None:

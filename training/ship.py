@@ -3,6 +3,10 @@ metadata a user needs (what data, which dev split, the measured figures, the rec
 resolution), and write the run's log summary next to the config.
 
     python -m training.ship --run runs/lite0 [--which best] [--max-side 512] [--compare bench/results/compare.json]
+        [--summary training/logs/lite0_summary.json]
+
+A run that started from another model (``recipe.init``, a second stage) records that model's
+name, steps, recipe and training summary under ``init_model``.
 """
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from matting.weights import DEFAULT_MODEL_NAME, MODELS_DIR, load_model, save_model
+from matting.weights import DEFAULT_MODEL_NAME, MODELS_DIR, load_model, read_metadata, save_model
 
 
 def summarise_log(log_path: Path) -> dict:
@@ -53,6 +57,10 @@ def main(argv: list[str] | None = None) -> int:
             "dev_stems": sorted(r["stem"] for r in index["pairs"] if r["split"] == "dev"),
             "prepared_by": "python -m training.data.prepare --shared ../shared/data --out build/data",
         }
+    init = meta.get("recipe", {}).get("init")
+    if init and Path(init).is_file():  # a second stage: keep the first stage's record
+        first = read_metadata(init)
+        meta["init_model"] = {k: first.get(k) for k in ("name", "version", "date", "steps", "recipe", "training_summary")}
     meta["recommended_max_side"] = args.max_side
     meta["training_summary"] = {k: v for k, v in summary.items() if k != "epochs"}
     if args.compare and args.compare.is_file():
