@@ -4,6 +4,10 @@ Resolution policy: the network sees the image resized so its long side is ``max_
 kept; the network pads to its multiple of 32 and crops back), and the alpha is resized back to the
 full input size. Memory therefore grows with the input only through the resize and the output
 (a 24 MP photo needs ~100 MB for its float alpha), never through the network.
+
+Flip averaging (``flip=True``): the network also sees the mirrored image, in the same batch, and
+the two alphas are averaged (the mirrored one mirrored back). The default comes from the model
+file's ``flip_average`` metadata (set when bench/flip_average.py measured it to help).
 """
 from __future__ import annotations
 
@@ -53,7 +57,8 @@ def working_size(height: int, width: int, max_side: int) -> tuple[int, int]:
 class MattingEngine:
     """Loads a model (the installed default when ``model`` is None) and predicts alphas."""
 
-    def __init__(self, model: str | Path | None = None, device: str = "auto", max_side: int | None = None):
+    def __init__(self, model: str | Path | None = None, device: str = "auto", max_side: int | None = None,
+                 flip: bool | None = None):
         self.device = resolve_device(device)
         path = Path(model) if model is not None else require_default_model()
         self.net, self.metadata = load_model(path)
@@ -66,6 +71,7 @@ class MattingEngine:
         self.max_side = int(max_side or recommended)
         if self.max_side < 32:
             raise ValueError(f"max_side must be at least 32, got {self.max_side}")
+        self.flip = bool(self.metadata.get("flip_average", False) if flip is None else flip)
 
     @property
     def model_info(self) -> dict[str, Any]:
@@ -79,17 +85,18 @@ class MattingEngine:
             "variant": cfg.get("variant", ""),
             "date": m.get("date", ""),
             "max_side": self.max_side,
+            "flip_average": self.flip,
             "device": self.device.type,
             "path": str(self.path),
         }
 
     def predict(self, rgb: np.ndarray, progress: ProgressFn = None, cancel: CancelFn = None) -> np.ndarray:
         """Alpha matte of an HxWx3 uint8/uint16 RGB image: HxW float32 in [0, 1]."""
-        return predict_alpha(self.net, rgb, self.max_side, progress, cancel)
+        return predict_alpha(self.net, rgb, self.max_side, progress, cancel, flip=self.flip)
 
 
 def predict_alpha(net: torch.nn.Module, rgb: np.ndarray, max_side: int,
-                  progress: ProgressFn = None, cancel: CancelFn = None) -> np.ndarray:
+                  progress: ProgressFn = None, cancel: CancelFn = None, *, flip: bool = False) -> np.ndarray:
     """The resolution policy around one network call (also used by training's dev check)."""
     h, w = rgb.shape[:2]
     check(cancel)
@@ -99,7 +106,10 @@ def predict_alpha(net: torch.nn.Module, rgb: np.ndarray, max_side: int,
     param = next(net.parameters())
     x = torch.from_numpy(to_float_rgb(small)).permute(2, 0, 1)[None].to(param.device, param.dtype)
     report(progress, 0.1)
-    alpha_small = _run_network(net, x, progress, cancel)
+    if flip:
+        x = torch.cat([x, x.flip(-1)])
+    alphas = _run_network(net, x, progress, cancel)
+    alpha_small = (alphas[0] + alphas[1, :, ::-1]) / 2 if flip else alphas[0]
     check(cancel)
     alpha = cv2.resize(alpha_small, (w, h), interpolation=cv2.INTER_LINEAR) if (wh, ww) != (h, w) else alpha_small
     report(progress, 1.0)
@@ -107,7 +117,8 @@ def predict_alpha(net: torch.nn.Module, rgb: np.ndarray, max_side: int,
 
 
 def _run_network(net: torch.nn.Module, x: torch.Tensor, progress: ProgressFn, cancel: CancelFn) -> np.ndarray:
-    """The network, with progress and cancel checks between its blocks (0.1 .. 0.9)."""
+    """The network on a batch, with progress and cancel checks between its blocks (0.1 .. 0.9):
+    a float32 array of one alpha per image (B x H x W)."""
     blocks = [m for m in net.children() if any(True for _ in m.parameters())]
     handles = []
     for i, block in enumerate(blocks):
@@ -125,4 +136,4 @@ def _run_network(net: torch.nn.Module, x: torch.Tensor, progress: ProgressFn, ca
             hd.remove()
         net.train(was_training)
     report(progress, 0.9)
-    return out[0, 0].float().cpu().numpy()
+    return out[:, 0].float().cpu().numpy()

@@ -1,0 +1,42 @@
+"""Does flip averaging help? The engine with and without ``flip`` (the network also sees the
+mirrored image and the two alphas are averaged) on the dev set, same images, one run: SAD, MSE,
+Gradient, Connectivity and seconds per image.
+
+    python bench/flip_average.py [--model PATH] [--images build/data/dev/image --alphas build/data/dev/alpha]
+        [--max-side N] [--limit N]
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import _checkout  # noqa: F401  (the checkout on sys.path)
+from matting.engine import MattingEngine
+from matting.evaluation import find_pairs, format_table
+from matting.weights import default_model_path
+from training.evaluate import describe, evaluate_predictor
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--images", type=Path, default=Path("build/data/dev/image"))
+    p.add_argument("--alphas", type=Path, default=Path("build/data/dev/alpha"))
+    p.add_argument("--model", type=Path, default=None)
+    p.add_argument("--max-side", type=int)
+    p.add_argument("--limit", type=int)
+    args = p.parse_args()
+    pairs = find_pairs(args.images, args.alphas)[: args.limit]
+    results = []
+    for flip in (False, True):
+        engine = MattingEngine(args.model or default_model_path(), device="cpu", max_side=args.max_side, flip=flip)
+        name = f"{engine.model_info['model']} {engine.max_side} px, flip {'on' if flip else 'off'}"
+        results.append(evaluate_predictor(engine.predict, pairs, name))
+    print(describe(args.images, None, len(results[0].rows)) + "; 2 CPU threads")
+    print(format_table(results))
+    off, on = (r.means() for r in results)
+    print(f"flip on / off: SAD {on['sad'] / off['sad']:.3f}x, MSE {on['mse'] / off['mse']:.3f}x, "
+          f"Gradient {on['grad'] / off['grad']:.3f}x, time {on['seconds'] / off['seconds']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
