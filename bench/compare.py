@@ -8,22 +8,17 @@ The dev set is written by ``python -m training.data.prepare`` (see its docstring
 """
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
-import _checkout  # noqa: F401  (the checkout on sys.path)
+from _checkout import dev_set_parser  # (and the checkout on sys.path)
 from matting.evaluation import format_table
 from matting.weights import default_model_path
 from training.evaluate import describe, run, write_outputs
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--images", type=Path, default=Path("build/data/dev/image"))
-    p.add_argument("--alphas", type=Path, default=Path("build/data/dev/alpha"))
-    p.add_argument("--model", type=Path, default=None)
+    p = dev_set_parser(__doc__)
     p.add_argument("--max-side", type=int)
-    p.add_argument("--limit", type=int)
     p.add_argument("--out", type=Path, default=Path("bench/results"))
     args = p.parse_args()
     model = args.model or default_model_path()

@@ -7,10 +7,9 @@ Gradient, Connectivity and seconds per image.
 """
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
-import _checkout  # noqa: F401  (the checkout on sys.path)
+from _checkout import dev_set_parser  # (and the checkout on sys.path)
 from matting.engine import MattingEngine
 from matting.evaluation import find_pairs, format_table
 from matting.weights import default_model_path
@@ -18,14 +17,10 @@ from training.evaluate import describe, evaluate_predictor
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--images", type=Path, default=Path("build/data/dev/image"))
-    p.add_argument("--alphas", type=Path, default=Path("build/data/dev/alpha"))
-    p.add_argument("--model", type=Path, default=None)
+    p = dev_set_parser(__doc__)
     p.add_argument("--max-side", type=int)
-    p.add_argument("--limit", type=int)
     args = p.parse_args()
-    pairs = find_pairs(args.images, args.alphas)[: args.limit]
+    pairs = find_pairs(args.images, args.alphas)[: args.limit or None]
     results = []
     for flip in (False, True):
         engine = MattingEngine(args.model or default_model_path(), device="cpu", max_side=args.max_side, flip=flip)

@@ -5,13 +5,12 @@ set, with MODNet's time on the same images for reference. Chooses the engine's d
 """
 from __future__ import annotations
 
-import argparse
 import time
 from pathlib import Path
 
 import numpy as np
 
-import _checkout  # noqa: F401  (the checkout on sys.path)
+from _checkout import dev_set_parser  # (and the checkout on sys.path)
 from matting.engine import MattingEngine
 from matting.evaluation import find_pairs
 from matting.imageio import load_image
@@ -21,12 +20,8 @@ from training.baselines import MODNet
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--images", type=Path, default=Path("build/data/dev/image"))
-    p.add_argument("--alphas", type=Path, default=Path("build/data/dev/alpha"))
-    p.add_argument("--model", type=Path, default=None)
+    p = dev_set_parser(__doc__)
     p.add_argument("--sides", type=int, nargs="+", default=[256, 320, 384, 448, 512, 640, 768])
-    p.add_argument("--limit", type=int, default=0)
     args = p.parse_args()
     pairs = find_pairs(args.images, args.alphas)
     if args.limit:
