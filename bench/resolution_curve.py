@@ -6,7 +6,6 @@ set, with MODNet's time on the same images for reference. Chooses the engine's d
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 
