@@ -64,7 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     meta["recommended_max_side"] = args.max_side
     meta["training_summary"] = {k: v for k, v in summary.items() if k != "epochs"}
     if args.compare and args.compare.is_file():
-        meta["dev_comparison"] = [{"model": r["model"], **r["means"]} for r in json.loads(args.compare.read_text())]
+        payload = json.loads(args.compare.read_text())  # training.evaluate.write_outputs' JSON
+        meta["dev_comparison"] = {"setting": payload.get("setting", ""),
+                                  "models": [{"model": r["model"], **r["means"]} for r in payload["models"]]}
     save_model(model, args.out, meta, half=True)
     args.summary.parent.mkdir(parents=True, exist_ok=True)
     args.summary.write_text(json.dumps(summary, indent=1))
