@@ -113,10 +113,12 @@ def test_second_stage_starts_from_the_init_model(tmp_path) -> None:
     write_outputs([table], json_path=tmp_path / "compare.json", setting="one image")
     out = tmp_path / "shipped.safetensors"
     assert ship(["--run", str(tmp_path / "stage2"), "--which", "last", "--max-side", "384", "--out", str(out),
-                 "--summary", str(tmp_path / "summary.json"), "--compare", str(tmp_path / "compare.json")]) == 0
+                 "--summary", str(tmp_path / "summary.json"), "--compare", str(tmp_path / "compare.json"),
+                 "--flip-average"]) == 0
     meta = load_model(out)[1]
     assert meta["dev_comparison"] == {"setting": "one image", "models": [
         {"model": "tiny", "sad": 1.5, "mse": 0.01, "grad": 2.0, "conn": 1.4, "seconds": 0.2}]}
+    assert meta["flip_average"] is True
     assert meta["init_model"]["steps"] == 4 and meta["steps"] == 2 and meta["recommended_max_side"] == 384
     assert json.loads((tmp_path / "summary.json").read_text())["steps"] == 2
 

@@ -43,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--run", type=Path, required=True)
     p.add_argument("--which", default="best", choices=("best", "last"))
     p.add_argument("--max-side", type=int, default=512, help="recommended working resolution (from bench/resolution_curve.py)")
+    p.add_argument("--flip-average", action="store_true",
+                   help="the engine averages with the mirrored image by default (from bench/flip_average.py)")
     p.add_argument("--compare", type=Path, help="bench/compare.py JSON to record in the metadata")
     p.add_argument("--out", type=Path, default=MODELS_DIR / DEFAULT_MODEL_NAME)
     p.add_argument("--summary", type=Path, default=Path("training/logs/lite0_summary.json"))
@@ -62,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         first = read_metadata(init)
         meta["init_model"] = {k: first.get(k) for k in ("name", "version", "date", "steps", "recipe", "training_summary")}
     meta["recommended_max_side"] = args.max_side
+    meta["flip_average"] = args.flip_average
     meta["training_summary"] = {k: v for k, v in summary.items() if k != "epochs"}
     if args.compare and args.compare.is_file():
         payload = json.loads(args.compare.read_text())  # training.evaluate.write_outputs' JSON
