@@ -15,15 +15,18 @@ the split of each stem from build/data/index.json (written by ``training.data.pr
 shipped model saw the ``train`` photos, so figures on them flatter the network.
 
 Measured (``python bench/refine_auto.py --split dev --bands 6 10 --priors 0 1e-3``, the 6 held-out
-photos at <= 800 px, stage-1 model msia-matte-lite0 0.1.0, 2 CPU cores shared with a training run):
+photos at <= 800 px, shipped model msia-matte-lite0 0.2.0 with its default flip averaging, 2 CPU
+cores):
 
 | matte | SAD | MSE | photos better (SAD) | extra s/img |
 |---|---:|---:|---:|---:|
-| network | 22.412 | 0.03796 | 0/6 | 0.00 |
-| auto band 6, prior 0 | 18.474 | 0.03424 | 6/6 | 1.90 |
-| auto band 6, prior 0.001 | 19.355 | 0.03423 | 6/6 | 1.49 |
-| auto band 10, prior 0 | 18.611 | 0.03335 | 6/6 | 2.39 |
-| auto band 10, prior 0.001 | 19.831 | 0.03326 | 6/6 | 2.30 |
+| network | 21.145 | 0.02923 | 0/6 | 0.00 |
+| auto band 6, prior 0 | 15.004 | 0.02491 | 5/6 | 1.76 |
+| auto band 6, prior 0.001 | 17.592 | 0.02563 | 6/6 | 1.34 |
+| auto band 10, prior 0 | 14.952 | 0.02297 | 6/6 | 2.27 |
+| auto band 10, prior 0.001 | 18.056 | 0.02440 | 6/6 | 1.88 |
+
+(The stage-1 model 0.1.0 gave the same ranking: SAD 22.41 -> 18.61 with band 10, prior 0.)
 
 So refinement is offered (``--refine-edges``, the app's Edit > Refine edges, the batch option)
 with prior 0 and a band of 1.25 % of the long side (10 px at 800 px); it costs ~2 s per photo,
