@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec .venv/bin/python main.py "${@:-resources/samples/astronaut.jpg}"
+exec .venv/bin/python main.py "${@:-resources/samples/chelsea.jpg}"
