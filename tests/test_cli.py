@@ -132,7 +132,7 @@ def test_ctrl_c_stops_a_batch_cleanly_and_still_reports(tmp_path, photo, small_m
 
 
 def test_flip_follows_the_model_and_the_flag(tmp_path, photo) -> None:
-    """The shipped model averages with the mirrored image by default; --no-flip turns it off."""
+    """The shipped model does not average with the mirrored image by default; --flip turns it on."""
     Image.fromarray(photo[::2, ::2]).save(tmp_path / "cat.png")
     outs = {}
     for flag in ("--flip", "--no-flip", None):
@@ -140,5 +140,5 @@ def test_flip_follows_the_model_and_the_flag(tmp_path, photo) -> None:
         r = cli("matte", str(tmp_path / "cat.png"), "-o", str(out), "--max-side", "160", "--quiet", *([flag] if flag else []))
         assert r.returncode == 0, r.stderr
         outs[flag] = np.asarray(Image.open(out / "cat.png"), np.int16)
-    assert np.array_equal(outs[None], outs["--flip"])
+    assert np.array_equal(outs[None], outs["--no-flip"])
     assert np.abs(outs["--flip"] - outs["--no-flip"]).max() > 3
