@@ -35,24 +35,27 @@ LAYOUTS = {"single": ("cutout",), "side-by-side": ("original", "cutout"), "three
 class EngineHolder:
     """One engine per settings, created on first use (in a worker) and used by one task at a time."""
 
-    def __init__(self, model: str | None, device: str, max_side: int | None):
-        self.model, self.device, self.max_side = model, device, max_side
+    def __init__(self, model: str | None, device: str, max_side: int | None, flip: bool | None = None):
+        self.model, self.device, self.max_side, self.flip = model, device, max_side, flip
         self.lock = threading.Lock()
         self._engine = None
 
     def get(self):
-        from matting.engine import MattingEngine
-
         with self.lock:
             if self._engine is None:
-                self._engine = MattingEngine(self.model, device=self.device, max_side=self.max_side)
+                self._engine = self.fresh()
             return self._engine
 
     def fresh(self):
         """A separate engine (for batch export running beside interactive work)."""
         from matting.engine import MattingEngine
 
-        return MattingEngine(self.model, device=self.device, max_side=self.max_side)
+        return MattingEngine(self.model, device=self.device, max_side=self.max_side, flip=self.flip)
+
+    def with_changes(self, **changes) -> "EngineHolder":
+        """A new holder with some settings changed (device, max_side, flip)."""
+        kw = {"model": self.model, "device": self.device, "max_side": self.max_side, "flip": self.flip, **changes}
+        return EngineHolder(**kw)
 
 
 class MainWindow(QMainWindow):
@@ -76,7 +79,8 @@ class MainWindow(QMainWindow):
         self.edge_color = QColor(self.settings.value("view/edge_color", "#ff00ff"))
         device = device or self.settings.value("engine/device", "auto")
         max_side = max_side or (int(self.settings.value("engine/max_side", 0)) or None)
-        self.engine = EngineHolder(model, device, max_side)
+        flip = {"true": True, "false": False}.get(str(self.settings.value("engine/flip", "")).lower())
+        self.engine = EngineHolder(model, device, max_side, flip)
         self._build_views()
         self._build_panels()
         self._build_actions()
@@ -190,6 +194,11 @@ class MainWindow(QMainWindow):
             self.device_group.addAction(act)
             settings.addAction(act)
         settings.addAction(self.act_resolution)
+        self.act_flip = a("&Flip averaging (better edges, ~2x time)", self.set_flip, None, "mdi.flip-horizontal",
+                          "Also run the network on the mirrored photo and average the two mattes")
+        self.act_flip.setCheckable(True)
+        self.act_flip.setChecked(bool(self.engine.flip))
+        settings.addAction(self.act_flip)
         mb.addMenu("&Help").addAction(self.act_about)
         tb = self.addToolBar("Main")
         tb.setObjectName("main-toolbar")
@@ -443,7 +452,12 @@ class MainWindow(QMainWindow):
 
     def set_device(self, device: str) -> None:
         self.settings.setValue("engine/device", device)
-        self._reload_engine(EngineHolder(self.engine.model, device, self.engine.max_side))
+        self._reload_engine(self.engine.with_changes(device=device))
+
+    def set_flip(self, on: bool) -> None:
+        """Settings > Flip averaging: better edges for about twice the time (bench/flip_average.py)."""
+        self.settings.setValue("engine/flip", on)
+        self._reload_engine(self.engine.with_changes(flip=on))
 
     def _reload_engine(self, holder: EngineHolder) -> None:
         self.engine = holder
@@ -458,9 +472,10 @@ class MainWindow(QMainWindow):
         value, ok = QInputDialog.getInt(self, "Working resolution", "Long side the network sees (px):", current, 128, 4096, 32)
         if ok:
             self.settings.setValue("engine/max_side", value)
-            self._reload_engine(EngineHolder(self.engine.model, self.engine.device, value))
+            self._reload_engine(self.engine.with_changes(max_side=value))
 
     def _model_loaded(self, info: dict) -> None:
+        self.act_flip.setChecked(bool(info.get("flip_average")))
         self.model_label.setText(f"model: {info['model']} ({info['backbone']}, {info['max_side']} px, {info['device']})")
 
     def _model_failed(self, message: str) -> None:

@@ -132,6 +132,15 @@ def test_refine_edges_changes_only_the_soft_edge_and_undoes(qtbot, opened_shippe
     assert np.array_equal(opened.doc.alpha, before)
 
 
+def test_flip_setting_recomputes_and_is_kept(qtbot, opened) -> None:
+    before = opened.doc.alpha.copy()
+    with qtbot.waitSignal(opened.foregroundReady, timeout=TIMEOUT):
+        opened.act_flip.trigger()
+    assert opened.act_flip.isChecked() and opened.engine.get().flip is True
+    assert opened.settings.value("engine/flip") in (True, "true")
+    assert not np.array_equal(opened.doc.alpha, before)
+
+
 @pytest.mark.parametrize("what, fmt", [("cutout", "png"), ("alpha", "tiff"), ("composite", "jpg")])
 def test_export_writes_files_that_read_back(qtbot, opened, tmp_path, what, fmt) -> None:
     ext = {"png": ".png", "tiff": ".tif", "jpg": ".jpg"}[fmt]
