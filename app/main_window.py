@@ -196,8 +196,7 @@ class MainWindow(QMainWindow):
         settings.addAction(self.act_resolution)
         self.act_flip = a("&Flip averaging (better edges, ~2x time)", self.set_flip, None, "mdi.flip-horizontal",
                           "Also run the network on the mirrored photo and average the two mattes")
-        self.act_flip.setCheckable(True)
-        self.act_flip.setChecked(bool(self.engine.flip))
+        self.act_flip.setCheckable(True)  # checked from the loaded engine (_model_loaded)
         settings.addAction(self.act_flip)
         mb.addMenu("&Help").addAction(self.act_about)
         tb = self.addToolBar("Main")

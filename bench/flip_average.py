@@ -7,7 +7,6 @@ Gradient, Connectivity and seconds per image.
 """
 from __future__ import annotations
 
-
 from _checkout import dev_set_parser  # (and the checkout on sys.path)
 from matting.engine import MattingEngine
 from matting.evaluation import find_pairs, format_table

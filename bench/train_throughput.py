@@ -8,7 +8,6 @@ images_per_s for end-to-end figures).
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import torch
 
 import _checkout  # noqa: F401  (the checkout on sys.path)
 from training.losses import BlendedLoss
-from training.train import build_model
+from training.train import build_model, read_config
 
 
 def measure(model_cfg: dict, size: int, batch: int, steps: int, warmup: int = 1) -> float:
@@ -45,7 +44,7 @@ def main() -> None:
     args = p.parse_args()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, crop {args.size}, batch {args.batch}")
     for path in args.config:
-        cfg = json.loads(path.read_text())
+        cfg = read_config(path)
         ips = measure(cfg["model"], args.size, args.batch, args.steps)
         print(f"{path.name:40s} {cfg['model']['backbone']:20s} {ips:7.2f} images/s")
 

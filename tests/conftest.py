@@ -29,3 +29,15 @@ def small_model_path(tmp_path_factory):
     net = build_msia(variant="full", aspp_channels=32, decoder_channels=16, fine_channels=8)
     return save_model(net, tmp_path_factory.mktemp("model") / "small.safetensors",
                       {"name": "small-test", "version": "0", "recommended_max_side": 128})
+
+
+@pytest.fixture(scope="session")
+def shipped_model_path():
+    """The model in resources/models/ (a trained one: an untrained network has no edge to refine
+    and gives a flat, mirror-symmetric alpha)."""
+    from matting.weights import DEFAULT_MODEL_NAME, MODELS_DIR
+
+    path = MODELS_DIR / DEFAULT_MODEL_NAME
+    if not path.is_file():
+        pytest.skip(f"no shipped model at {path}")
+    return path

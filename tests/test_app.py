@@ -2,8 +2,6 @@
 switch views, zoom in sync, paint and refine, undo, export, batch and cancel."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from PIL import Image
@@ -18,10 +16,7 @@ from matting.refine import auto_trimap
 TIMEOUT = 120_000
 
 
-SHIPPED = Path(__file__).resolve().parents[1] / "resources" / "models" / "msia-matte-lite0.safetensors"
-
-
-def _window(qtbot, tmp_path, model: Path):
+def _window(qtbot, tmp_path, model):
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     w = MainWindow(settings=settings, model=str(model), device="cpu", max_side=128)
     w.setProperty("quiet_errors", True)
@@ -53,9 +48,8 @@ def opened(qtbot, window, tmp_path, photo):
 
 
 @pytest.fixture()
-def opened_shipped(qtbot, tmp_path, photo):
-    """The shipped model (an untrained one has no edge to refine)."""
-    w = _open(qtbot, _window(qtbot, tmp_path, SHIPPED), tmp_path, photo)
+def opened_shipped(qtbot, tmp_path, photo, shipped_model_path):
+    w = _open(qtbot, _window(qtbot, tmp_path, shipped_model_path), tmp_path, photo)
     yield w
     w.workers.cancel_all()
     w.workers.wait(20000)

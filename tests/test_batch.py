@@ -153,13 +153,8 @@ def test_unwritable_output_folder_fails_each_file_by_name(tmp_path, photo, engin
     assert all("cannot create output folder" in r.error and str(blocker) in r.error for r in report.results)
 
 
-SHIPPED = Path(__file__).resolve().parents[1] / "resources" / "models" / "msia-matte-lite0.safetensors"
-
-
-@pytest.mark.skipif(not SHIPPED.is_file(), reason="no shipped model in resources/models/")
-def test_refine_edges_option_changes_only_the_soft_edge(tmp_path, photo) -> None:
-    """With the shipped model (an untrained one has no edge to refine)."""
-    engine = MattingEngine(SHIPPED, device="cpu", max_side=256)
+def test_refine_edges_option_changes_only_the_soft_edge(tmp_path, photo, shipped_model_path) -> None:
+    engine = MattingEngine(shipped_model_path, device="cpu", max_side=256)
     src = tmp_path / "in"
     src.mkdir()
     Image.fromarray(photo[::2, ::2]).save(src / "a.png")

@@ -1,8 +1,6 @@
 """MattingEngine on real images: shapes, dtypes, resolution policy, progress and cancel."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
@@ -12,9 +10,6 @@ from matting import Cancelled, MattingEngine
 from matting.engine import resolve_device, working_size
 from matting.network import build_msia
 from matting.weights import save_model
-
-
-SHIPPED = Path(__file__).resolve().parents[1] / "resources" / "models" / "msia-matte-lite0.safetensors"
 
 
 @pytest.fixture(scope="module")
@@ -59,13 +54,12 @@ def test_cancel_stops_inside_the_network(model_path) -> None:
         eng.predict(data.coffee(), cancel=cancel)
 
 
-def test_flip_average_is_mirror_symmetric() -> None:
+def test_flip_average_is_mirror_symmetric(shipped_model_path) -> None:
     """Averaging with the mirrored image: the alpha of the mirrored photo is the mirrored alpha
-    (96x128 needs no resize or padding, so the symmetry is exact up to rounding). The shipped
-    model: an untrained one gives a flat alpha, symmetric anyway."""
+    (96x128 needs no resize or padding, so the symmetry is exact up to rounding)."""
     rgb = np.ascontiguousarray(data.astronaut()[::4, ::4][:96])  # 96 x 128
-    eng = MattingEngine(SHIPPED, device="cpu", max_side=128, flip=True)
-    plain = MattingEngine(SHIPPED, device="cpu", max_side=128, flip=False)
+    eng = MattingEngine(shipped_model_path, device="cpu", max_side=128, flip=True)
+    plain = MattingEngine(shipped_model_path, device="cpu", max_side=128, flip=False)
     a, b = eng.predict(rgb), eng.predict(np.ascontiguousarray(rgb[:, ::-1]))
     assert np.abs(a - b[:, ::-1]).max() < 1e-5
     p, q = plain.predict(rgb), plain.predict(np.ascontiguousarray(rgb[:, ::-1]))

@@ -11,7 +11,9 @@ import pytest
 import torch
 
 from matting.weights import load_model
-from training.train import train
+from training.evaluate import Evaluation, write_outputs
+from training.ship import main as ship
+from training.train import read_config, train
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -84,7 +86,7 @@ def test_shipped_configs_parse() -> None:
     from training.train import Recipe
 
     for path in sorted((ROOT / "training/configs").glob("*.json")):
-        cfg = json.loads(path.read_text())
+        cfg = read_config(path)
         Recipe.from_dict(cfg["recipe"])
         DataConfig.from_dict({k: v for k, v in cfg["data"].items()})
         model = {k: v for k, v in cfg["model"].items() if k != "pretrained_backbone"}
@@ -105,10 +107,6 @@ def test_second_stage_starts_from_the_init_model(tmp_path) -> None:
     fresh, _ = load_model(tmp_path / "fresh/last.safetensors")
     assert any(not torch.equal(p, pb[n]) for n, p in fresh.named_parameters())
     # shipping the second stage keeps the first stage's record
-    from training.ship import main as ship
-
-    from training.evaluate import Evaluation, write_outputs
-
     table = Evaluation("tiny", rows=[{"name": "a", "sad": 1.5, "mse": 0.01, "grad": 2.0, "conn": 1.4, "seconds": 0.2}])
     write_outputs([table], json_path=tmp_path / "compare.json", setting="one image")
     out = tmp_path / "shipped.safetensors"
@@ -129,3 +127,11 @@ def test_init_model_with_another_config_is_refused_by_name(tmp_path) -> None:
     cfg["model"]["decoder_channels"] = 8
     with pytest.raises(ValueError, match="stage1/last.safetensors"):
         train(cfg, tmp_path / "stage2")
+
+
+def test_a_config_extends_another_section_by_section() -> None:
+    base = read_config(ROOT / "training/configs/cpu_lite0.json")
+    stage2 = read_config(ROOT / "training/configs/cpu_lite0_stage2.json")
+    assert stage2["recipe"]["init"] == "runs/lite0/best.safetensors" and stage2["data"]["p_whole"] == 0.3
+    assert stage2["recipe"]["batch_size"] == base["recipe"]["batch_size"] and stage2["model"] == base["model"]
+    assert {k: v for k, v in stage2["data"].items() if k != "p_whole"} == base["data"]

@@ -91,8 +91,25 @@ def setup_distributed() -> tuple[Dist, torch.device]:
     return d, torch.device("cpu")
 
 
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """``over`` on top of ``base``, section by section (nested dicts merged, other values replaced)."""
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def read_config(path: str | Path) -> dict[str, Any]:
+    """A JSON training config; ``"extends": "other.json"`` (beside it) takes that config and
+    changes only what this one names, so a second stage lists only what differs from the first."""
+    path = Path(path)
+    cfg = json.loads(path.read_text())
+    base = cfg.pop("extends", None)
+    return _merge(read_config(path.parent / base), cfg) if base else cfg
+
+
 def load_config(path: Path, overrides: argparse.Namespace) -> dict[str, Any]:
-    cfg = json.loads(Path(path).read_text())
+    cfg = read_config(path)
     if overrides.data:
         cfg["data"]["roots"] = overrides.data
     if overrides.epochs is not None:
@@ -188,7 +205,8 @@ def train(cfg: dict[str, Any], out: Path, resume: bool = False, max_steps: int |
         torch.set_num_threads(recipe.threads)
     torch.manual_seed(recipe.seed + d.rank)
     out.mkdir(parents=True, exist_ok=True)
-    model = build_model(cfg["model"])
+    # the ImageNet backbone is not loaded when recipe.init or the checkpoint replaces it anyway
+    model = build_model({**cfg["model"], "pretrained_backbone": None} if recipe.init else cfg["model"])
     if recipe.init and not (resume and (out / "last.pt").exists()):
         load_init(model, recipe.init)
     model = model.to(device).train()
