@@ -1,6 +1,6 @@
 """Seconds and peak memory per image at about 0.5, 2, 12 and 24 megapixels, for the shipped
-EfficientNet-Lite0 model and the paper's ResNeXt-101 configuration (random weights: timing only),
-with u2netp and MODNet on the same images. Each configuration runs in its own process so peak
+EfficientNet-Lite0 model (network + full-resolution refiner, and the network alone), the paper's
+ResNeXt-101 configuration (random weights: timing only), with u2netp and MODNet on the same images. Each configuration runs in its own process so peak
 memory (max RSS) does not mix.
 
     python bench/inference.py [--repeat 2] [--max-side 512]
@@ -44,7 +44,8 @@ def child(kind: str, size: str, repeat: int, max_side: int, model: str | None) -
     else:
         from matting.engine import MattingEngine
 
-        predict = MattingEngine(model, device="cpu", max_side=max_side).predict
+        engine = MattingEngine(model, device="cpu", max_side=max_side, refine=kind != "msia-coarse")
+        predict = engine.predict
     predict(rgb)
     start = time.perf_counter()
     for _ in range(repeat):
@@ -54,11 +55,13 @@ def child(kind: str, size: str, repeat: int, max_side: int, model: str | None) -
     print(json.dumps({"seconds": seconds, "peak_mb": peak / 1024, "before_mb": base / 1024}))
 
 
-def measure(configs: dict[str, tuple[str, str | None]], repeat: int, max_side: int) -> dict:
-    """Each (configuration, size) in its own process; prints the table as it goes."""
-    print(f"working resolution (long side) for MSIA: {max_side}; {repeat} timed runs after a warm-up")
-    print("| model | " + " | ".join(SIZES) + " |")
-    print("|---|" + "---:|" * len(SIZES))
+def measure(configs: dict[str, tuple[str, str | None]], repeat: int, max_side: int) -> tuple[dict, list[str]]:
+    """Each (configuration, size) in its own process; prints the table as it goes and returns
+    the figures and the Markdown lines."""
+    lines = [f"working resolution (long side) for MSIA: {max_side}; {repeat} timed runs after a warm-up; "
+             "seconds per image, peak RSS of the process", "",
+             "| model | " + " | ".join(SIZES) + " |", "|---|" + "---:|" * len(SIZES)]
+    print("\n".join(lines), flush=True)
     table = {}
     for name, (kind, model) in configs.items():
         cells = []
@@ -74,8 +77,9 @@ def measure(configs: dict[str, tuple[str, str | None]], repeat: int, max_side: i
             r = json.loads(out.stdout.strip().splitlines()[-1])
             table[(name, size)] = r
             cells.append(f"{r['seconds']:.2f} s, {r['peak_mb']:.0f} MB")
-        print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
-    return table
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        print(lines[-1], flush=True)
+    return table, lines
 
 
 def main() -> None:
@@ -84,6 +88,7 @@ def main() -> None:
     p.add_argument("--max-side", type=int, default=512)
     p.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     p.add_argument("--model", help=argparse.SUPPRESS)
+    p.add_argument("--out", type=Path, default=Path("bench/results/inference.md"))
     args = p.parse_args()
     if args.child:
         child(args.child[0], args.child[1], int(args.child[2]), args.max_side, args.model)
@@ -99,14 +104,18 @@ def main() -> None:
         if lite0 is None:  # no trained model installed: random weights time the same
             lite0 = save_model(build_msia(backbone="efficientnet_lite0"), tmp / "lite0.safetensors",
                                {"name": "lite0 (random weights)"})
-        configs = {"msia lite0 (shipped)": ("msia", str(lite0)), "msia resnext101": ("msia", str(rn101)),
+        configs = {"msia lite0 + refiner (shipped)": ("msia", str(lite0)),
+                   "msia lite0 network alone": ("msia-coarse", str(lite0)), "msia resnext101": ("msia", str(rn101)),
                    "u2netp": ("u2netp", None), "modnet": ("modnet", None)}
-        table = measure(configs, args.repeat, args.max_side)
-    print("\ntime relative to MODNet on the same image:")
+        table, lines = measure(configs, args.repeat, args.max_side)
+    lines += ["", "Time relative to MODNet on the same image:", ""]
     for name in configs:
         ratios = [f"{size} {table[(name, size)]['seconds'] / table[('modnet', size)]['seconds']:.2f}x"
                   for size in SIZES if (name, size) in table and ("modnet", size) in table]
-        print(f"  {name}: " + ", ".join(ratios))
+        lines.append(f"- {name}: " + ", ".join(ratios))
+    print("\n".join(lines[-len(configs) - 2:]))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text("\n".join(lines) + "\n")
 
 if __name__ == "__main__":
     main()

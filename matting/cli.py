@@ -36,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--max-side", type=int, help="long side the network sees (default: the model's)")
     common.add_argument("--flip", action=argparse.BooleanOptionalAction, default=None,
                         help="average with the mirrored image (default: the model's setting; ~2x the time)")
+    common.add_argument("--refiner", action=argparse.BooleanOptionalAction, default=None,
+                        help="full-resolution refinement after the network (default: on when the model has a refiner); "
+                             "--no-refiner gives the faster coarse matte")
     common.add_argument("--quiet", action="store_true", help="no progress bar, errors only")
 
     p = argparse.ArgumentParser(prog="msia-matte", description="Trimap-free image matting (MSIA-matte).",
@@ -85,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
 def make_engine(args: argparse.Namespace):
     from .engine import MattingEngine
 
-    return MattingEngine(args.model, device=args.device, max_side=args.max_side, flip=args.flip)
+    return MattingEngine(args.model, device=args.device, max_side=args.max_side, flip=args.flip, refine=args.refiner)
 
 
 def cmd_matte(args: argparse.Namespace) -> int:

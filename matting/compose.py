@@ -28,12 +28,14 @@ PREVIEW_MODES = ("alpha", "black", "white", "checker", "color")
 
 
 def unit(rgb: np.ndarray) -> np.ndarray:
-    """uint8/uint16 image -> float32 in [0, 1]."""
+    """uint8/uint16/float image -> float32 in [0, 1] (floats clipped)."""
     if rgb.dtype == np.uint8:
         return rgb.astype(np.float32) / 255.0
     if rgb.dtype == np.uint16:
         return rgb.astype(np.float32) / 65535.0
-    return rgb.astype(np.float32)
+    if np.issubdtype(rgb.dtype, np.floating):
+        return np.clip(rgb, 0.0, 1.0).astype(np.float32)
+    raise ValueError(f"unsupported image dtype {rgb.dtype}")
 
 
 def to_dtype(x: np.ndarray, dtype: np.dtype) -> np.ndarray:

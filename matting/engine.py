@@ -18,7 +18,9 @@ import cv2
 import numpy as np
 import torch
 
+from .compose import unit
 from .errors import ModelFileError
+from .network.refiner import apply_strips
 from .progress import CancelFn, ProgressFn, check, report
 from .weights import load_model, require_default_model
 
@@ -39,13 +41,7 @@ def to_float_rgb(rgb: np.ndarray) -> np.ndarray:
     """HxWx3 uint8/uint16/float -> float32 in [0, 1]."""
     if rgb.ndim != 3 or rgb.shape[2] != 3:
         raise ValueError(f"expected an HxWx3 RGB array, got shape {rgb.shape}")
-    if rgb.dtype == np.uint8:
-        return rgb.astype(np.float32) / 255.0
-    if rgb.dtype == np.uint16:
-        return rgb.astype(np.float32) / 65535.0
-    if np.issubdtype(rgb.dtype, np.floating):
-        return np.clip(rgb, 0.0, 1.0).astype(np.float32)
-    raise ValueError(f"unsupported image dtype {rgb.dtype}")
+    return unit(rgb)
 
 
 def working_size(height: int, width: int, max_side: int) -> tuple[int, int]:
@@ -55,10 +51,13 @@ def working_size(height: int, width: int, max_side: int) -> tuple[int, int]:
 
 
 class MattingEngine:
-    """Loads a model (the installed default when ``model`` is None) and predicts alphas."""
+    """Loads a model (the installed default when ``model`` is None) and predicts alphas.
+
+    ``refine``: run the model's full-resolution refiner after the network (default: when the
+    model file has one); False gives the faster coarse matte (the network's alpha resized)."""
 
     def __init__(self, model: str | Path | None = None, device: str = "auto", max_side: int | None = None,
-                 flip: bool | None = None):
+                 flip: bool | None = None, refine: bool | None = None):
         self.device = resolve_device(device)
         path = Path(model) if model is not None else require_default_model()
         self.net, self.metadata = load_model(path)
@@ -66,12 +65,16 @@ class MattingEngine:
         self.net = self.net.to(self.device)
         if self.half:
             self.net = self.net.half()
+            if self.net.refiner is not None:
+                self.net.refiner.float()  # the guided filter's solve needs float32
         self.path = path
         recommended = self.metadata.get("recommended_max_side", DEFAULT_MAX_SIDE)
         self.max_side = int(max_side or recommended)
         if self.max_side < 32:
             raise ValueError(f"max_side must be at least 32, got {self.max_side}")
         self.flip = bool(self.metadata.get("flip_average", False) if flip is None else flip)
+        self.has_refiner = self.net.refiner is not None
+        self.refine = self.has_refiner if refine is None else bool(refine) and self.has_refiner
 
     @property
     def model_info(self) -> dict[str, Any]:
@@ -86,18 +89,25 @@ class MattingEngine:
             "date": m.get("date", ""),
             "max_side": self.max_side,
             "flip_average": self.flip,
+            "refiner": self.refine,
             "device": self.device.type,
             "path": str(self.path),
         }
 
-    def predict(self, rgb: np.ndarray, progress: ProgressFn = None, cancel: CancelFn = None) -> np.ndarray:
-        """Alpha matte of an HxWx3 uint8/uint16 RGB image: HxW float32 in [0, 1]."""
-        return predict_alpha(self.net, rgb, self.max_side, progress, cancel, flip=self.flip)
+    def predict(self, rgb: np.ndarray, progress: ProgressFn = None, cancel: CancelFn = None,
+                refine: bool | None = None) -> np.ndarray:
+        """Alpha matte of an HxWx3 uint8/uint16 RGB image: HxW float32 in [0, 1].
+        ``refine`` overrides the engine's setting for this call (False: a quick coarse preview)."""
+        use = self.refine if refine is None else bool(refine) and self.has_refiner
+        return predict_alpha(self.net, rgb, self.max_side, progress, cancel, flip=self.flip, refine=use)
 
 
-def predict_alpha(net: torch.nn.Module, rgb: np.ndarray, max_side: int,
-                  progress: ProgressFn = None, cancel: CancelFn = None, *, flip: bool = False) -> np.ndarray:
-    """The resolution policy around one network call (also used by training's dev check)."""
+def predict_alpha(net: torch.nn.Module, rgb: np.ndarray, max_side: int, progress: ProgressFn = None,
+                  cancel: CancelFn = None, *, flip: bool = False, refine: bool = False) -> np.ndarray:
+    """The resolution policy around one network call (also used by training's dev check).
+
+    Progress: 0-0.1 resize, 0.1-0.7 the network's blocks, then either the bilinear resize or the
+    refiner (coefficients at working resolution, then the photo in strips, 0.75-1.0)."""
     h, w = rgb.shape[:2]
     check(cancel)
     report(progress, 0.0)
@@ -108,32 +118,62 @@ def predict_alpha(net: torch.nn.Module, rgb: np.ndarray, max_side: int,
     report(progress, 0.1)
     if flip:
         x = torch.cat([x, x.flip(-1)])
-    alphas = _run_network(net, x, progress, cancel)
-    alpha_small = (alphas[0] + alphas[1, :, ::-1]) / 2 if flip else alphas[0]
+    alpha_lr, hidden = _run_network(net, x, progress, cancel)
+    if flip:
+        alpha_lr = (alpha_lr[:1] + alpha_lr[1:].flip(-1)) / 2
+        hidden = (hidden[:1] + hidden[1:].flip(-1)) / 2
     check(cancel)
-    alpha = cv2.resize(alpha_small, (w, h), interpolation=cv2.INTER_LINEAR) if (wh, ww) != (h, w) else alpha_small
+    refiner = getattr(net, "refiner", None) if refine else None
+    if refiner is None:
+        alpha_small = alpha_lr[0, 0].float().cpu().numpy()
+        alpha = cv2.resize(alpha_small, (w, h), interpolation=cv2.INTER_LINEAR) if (wh, ww) != (h, w) else alpha_small
+    else:
+        alpha = _refine(refiner, x[:1], alpha_lr, hidden, rgb, progress, cancel)
     report(progress, 1.0)
     return np.clip(alpha, 0.0, 1.0).astype(np.float32, copy=False)
 
 
-def _run_network(net: torch.nn.Module, x: torch.Tensor, progress: ProgressFn, cancel: CancelFn) -> np.ndarray:
-    """The network on a batch, with progress and cancel checks between its blocks (0.1 .. 0.9):
-    a float32 array of one alpha per image (B x H x W)."""
-    blocks = [m for m in net.children() if any(True for _ in m.parameters())]
-    handles = []
-    for i, block in enumerate(blocks):
-        def hook(_mod, _inp, i=i):
-            check(cancel)
-            report(progress, 0.1 + 0.8 * i / len(blocks))
-        handles.append(block.register_forward_pre_hook(hook))
+def _run_network(net: torch.nn.Module, x: torch.Tensor, progress: ProgressFn,
+                 cancel: CancelFn) -> tuple[torch.Tensor, torch.Tensor]:
+    """The network on a batch, with progress (0.1 .. 0.7) and cancel checks between its blocks,
+    for this call only: (alpha Bx1xhxw, hidden features)."""
+    names = ("backbone", "aspp", "assembly", "decoder")
+
+    def on_block(name: str) -> None:
+        check(cancel)
+        report(progress, 0.1 + 0.6 * names.index(name) / len(names))
+
     was_training = net.training
     net.eval()
     try:
         with torch.inference_mode():
-            out = net(x)
+            alpha, hidden = net.forward_features(x, on_block)
     finally:
-        for hd in handles:
-            hd.remove()
         net.train(was_training)
-    report(progress, 0.9)
-    return out[:, 0].float().cpu().numpy()
+    report(progress, 0.7)
+    return alpha, hidden
+
+
+def _refine(refiner: torch.nn.Module, x: torch.Tensor, alpha_lr: torch.Tensor, hidden: torch.Tensor,
+            rgb: np.ndarray, progress: ProgressFn, cancel: CancelFn) -> np.ndarray:
+    """The refiner: coefficients at working resolution, then the full-size alpha in strips."""
+    dtype = next(refiner.parameters()).dtype
+    was_training = refiner.training
+    refiner.eval()
+    try:
+        with torch.inference_mode():
+            coef = refiner.coefficients(x.to(dtype), alpha_lr.to(dtype), hidden.to(dtype))
+    finally:
+        refiner.train(was_training)
+    report(progress, 0.75)
+    h = rgb.shape[0]
+    strips = max(1, -(-h // 256))
+    done = [0]
+
+    def step() -> None:
+        check(cancel)
+        report(progress, 0.75 + 0.25 * done[0] / strips)
+        done[0] += 1
+
+    with torch.inference_mode():
+        return apply_strips(coef, rgb, 256, step)

@@ -41,3 +41,21 @@ def shipped_model_path():
     if not path.is_file():
         pytest.skip(f"no shipped model at {path}")
     return path
+
+
+@pytest.fixture(scope="session")
+def disc_photo():
+    """``make(side, rng) -> (rgb, alpha)``: a soft-edged bright disc over noise, a subject with a
+    known alpha and an edge a refiner can sharpen."""
+    return _disc_photo
+
+
+def _disc_photo(side: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    yy, xx = np.mgrid[:side, :side]
+    r = np.hypot(yy - side / 2, xx - side / 2)
+    alpha = np.clip((side * 0.3 - r) / (side * 0.02) + 0.5, 0, 1)
+    fg = np.full((side, side, 3), (230, 200, 60), np.float32)
+    bg = np.zeros((side, side, 3), np.float32) + np.linspace(20, 70, side, dtype=np.float32)[:, None, None]
+    bg += rng.normal(0, 3, bg.shape).astype(np.float32)
+    image = alpha[..., None] * fg + (1 - alpha[..., None]) * bg
+    return image.astype(np.uint8), (alpha * 255).round().astype(np.uint8)

@@ -142,3 +142,17 @@ def test_flip_follows_the_model_and_the_flag(tmp_path, photo) -> None:
         outs[flag] = np.asarray(Image.open(out / "cat.png"), np.int16)
     assert np.array_equal(outs[None], outs["--no-flip"])
     assert np.abs(outs["--flip"] - outs["--no-flip"]).max() > 3
+
+
+def test_refiner_is_on_by_default_and_can_be_turned_off(tmp_path, photo) -> None:
+    """The shipped model has a refiner: the default output is the refined matte, --no-refiner
+    gives the network's coarse matte, which differs along the cat's edges."""
+    Image.fromarray(photo).save(tmp_path / "cat.png")
+    outs = {}
+    for flag in ("--refiner", "--no-refiner", None):
+        out = tmp_path / str(flag)
+        r = cli("matte", str(tmp_path / "cat.png"), "-o", str(out), "--quiet", *([flag] if flag else []))
+        assert r.returncode == 0, r.stderr
+        outs[flag] = np.asarray(Image.open(out / "cat.png"), np.int16)
+    assert np.array_equal(outs[None], outs["--refiner"])
+    assert np.abs(outs["--refiner"] - outs["--no-refiner"]).max() > 20

@@ -70,7 +70,7 @@ def test_config_round_trip_and_validation() -> None:
     assert MSIAConfig.from_dict(cfg.to_dict()) == cfg
     with pytest.raises(ValueError, match="variant"):
         MSIAConfig(variant="nope")
-    with pytest.raises(ValueError, match="unknown config fields"):
+    with pytest.raises(ValueError, match="unknown network config fields"):
         MSIAConfig.from_dict({"bogus": 1})
 
 

@@ -57,3 +57,36 @@ class BlendedLoss(nn.Module):
         l_ssim = 1.0 - ssim(pred, target)
         total = w1 * l1 + w2 * l_ssim
         return total, {"l1": float(l1.detach()), "ssim": float(l_ssim.detach()), "w_l1": w1, "w_ssim": w2}
+
+
+def _gauss_down(x: Tensor) -> Tensor:
+    k = torch.tensor([1.0, 4.0, 6.0, 4.0, 1.0], dtype=x.dtype, device=x.device) / 16
+    k = torch.outer(k, k)[None, None].expand(x.shape[1], 1, 5, 5)
+    return F.conv2d(F.pad(x, (2, 2, 2, 2), mode="reflect"), k, groups=x.shape[1])[:, :, ::2, ::2]
+
+
+def laplacian_pyramid(x: Tensor, levels: int = 5) -> list[Tensor]:
+    """Band-pass levels of ``x`` (finest first) and the low-pass residual last."""
+    out = []
+    for _ in range(levels - 1):
+        if min(x.shape[2:]) < 6:
+            break
+        down = _gauss_down(x)
+        up = F.interpolate(down, size=x.shape[2:], mode="bilinear", align_corners=False)
+        out.append(x - up)
+        x = down
+    return out + [x]
+
+
+def laplacian_loss(pred: Tensor, target: Tensor, levels: int = 5) -> Tensor:
+    """Laplacian-pyramid L1 (Hou & Liu 2019): level i (from 1, finest) weighted 2^(i-1), each
+    level's L1 a mean over its pixels."""
+    pp, tp = laplacian_pyramid(pred, levels), laplacian_pyramid(target, levels)
+    return sum((2**i) * (p - t).abs().mean() for i, (p, t) in enumerate(zip(pp, tp)))
+
+
+def gradient_loss(pred: Tensor, target: Tensor) -> Tensor:
+    """L1 between the horizontal and vertical finite differences of two alpha maps."""
+    dx = (pred.diff(dim=3) - target.diff(dim=3)).abs().mean()
+    dy = (pred.diff(dim=2) - target.diff(dim=2)).abs().mean()
+    return dx + dy

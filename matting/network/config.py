@@ -13,6 +13,33 @@ VARIANTS = ("baseline", "ini", "ini_sed", "full")
 
 
 @dataclass
+class RefinerConfig:
+    """The full-resolution refinement stage (``refiner.py``): a learned colour guided filter.
+
+    radius: box window radius at working resolution (window 2r+1); eps: the classic guided
+    filter's regulariser (its solution is the prior the network corrects); channels: width of the
+    coefficient network's two 3x3 convs; hidden_channels: the MSIA decoder features after a 1x1.
+    """
+
+    radius: int = 2
+    eps: float = 1e-3
+    channels: int = 32
+    hidden_channels: int = 16
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "RefinerConfig":
+        return cls(**_known_fields(cls, d, "refiner"))
+
+
+def _known_fields(cls: type, d: dict[str, Any], what: str) -> dict[str, Any]:
+    """``d`` unchanged, or ValueError naming the keys ``cls`` does not have."""
+    unknown = set(d) - {f.name for f in fields(cls)}
+    if unknown:
+        raise ValueError(f"unknown {what} config fields: {sorted(unknown)}")
+    return d
+
+
+@dataclass
 class MSIAConfig:
     """Configuration of ``MSIANet``.
 
@@ -22,6 +49,7 @@ class MSIAConfig:
       * ``ini``: + IniST; F_ini average-pooled to stride 8 as secondary traces, plain concat.
       * ``ini_sed``: + IniST + SedST, plain concat instead of adaptive assembly.
       * ``full``: IniST + SedST + InformationAssembly (eq. 2-4).
+    refiner: the optional full-resolution stage (None: the network alone, as in the paper).
     output_stride: stride of the backbone's top features (dilation replaces later strides).
       ASPP output is bilinearly upsampled to stride 8 when output_stride > 8, where it meets F_sed.
     """
@@ -37,6 +65,7 @@ class MSIAConfig:
     decoder_channels: int = 64  # the two 3x3 convs on F_IA (stride 8), eq. 5
     fine_channels: int = 32  # the 3x3 conv on F_cat (stride 4) before the 1-channel conv
     assembly_eps: float = 1e-6  # eq. 2-3
+    refiner: RefinerConfig | None = None  # full-resolution stage after the network (refiner.py)
 
     def __post_init__(self) -> None:
         if self.backbone not in BACKBONES:
@@ -47,6 +76,8 @@ class MSIAConfig:
             raise ValueError("output_stride must be 8, 16 or 32")
         if self.aspp_rates is not None:
             self.aspp_rates = tuple(int(r) for r in self.aspp_rates)
+        if isinstance(self.refiner, dict):
+            self.refiner = RefinerConfig.from_dict(self.refiner)
 
     @property
     def rates(self) -> tuple[int, ...]:
@@ -63,8 +94,4 @@ class MSIAConfig:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "MSIAConfig":
-        known = {f.name for f in fields(cls)}
-        unknown = set(d) - known
-        if unknown:
-            raise ValueError(f"unknown config fields: {sorted(unknown)}")
-        return cls(**d)
+        return cls(**_known_fields(cls, d, "network"))

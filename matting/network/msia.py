@@ -13,12 +13,15 @@ The four ablation variants of Table 3 are selected by ``MSIAConfig.variant``.
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .aspp import ASPP, conv_bn_relu
 from .config import MSIAConfig
+from .refiner import GuidedRefiner
 
 
 class IniST(nn.Module):
@@ -82,16 +85,24 @@ class Decoder(nn.Module):
         self.fine = conv_bn_relu(channels + cin_fine, fine_channels)
         self.predict = nn.Conv2d(fine_channels, 1, 3, padding=1)
 
-    def forward(self, f_ia: Tensor, f_fine: Tensor) -> Tensor:
+    def forward(self, f_ia: Tensor, f_fine: Tensor) -> tuple[Tensor, Tensor]:
+        """(alpha at stride 4, the hidden features it was predicted from: the refiner's input)."""
         x = self.conv2(self.conv1(f_ia))
         x = F.interpolate(x, size=f_fine.shape[2:], mode="bilinear", align_corners=False)
-        f_cat = torch.cat([x, f_fine], dim=1)
-        return torch.sigmoid(self.predict(self.fine(f_cat)))
+        hidden = self.fine(torch.cat([x, f_fine], dim=1))
+        return torch.sigmoid(self.predict(hidden)), hidden
+
+
+BlockHook = Callable[[str], None]
 
 
 class MSIANet(nn.Module):
     """The whole network. ``forward`` takes RGB in [0, 1] of any size and returns alpha in [0, 1]
-    of the same size (the input is padded to a multiple of 32 and the output cropped back)."""
+    of the same size (the input is padded to a multiple of 32 and the output cropped back).
+
+    With ``config.refiner`` the model also holds the full-resolution stage (``self.refiner``,
+    refiner.py); the network's own forward is unchanged, and the engine runs the refiner on the
+    photo with ``forward_features``' outputs."""
 
     pad_multiple = 32
 
@@ -114,6 +125,7 @@ class MSIANet(nn.Module):
         if c.variant == "full":
             self.assembly = InformationAssembly(c.assembly_eps)
         self.decoder = Decoder(c.aspp_channels + sec_channels, fine_channels, c.decoder_channels, c.fine_channels)
+        self.refiner = GuidedRefiner(c.refiner, c.fine_channels) if c.refiner is not None else None
 
     def assemble(self, f_aspp: Tensor, low: Tensor) -> tuple[Tensor, Tensor]:
         """F_IA (stride 8) and the stride-4 features for F_cat, per the ablation variant."""
@@ -129,18 +141,29 @@ class MSIANet(nn.Module):
         return self.assembly(f_aspp, f_sed), f_ini
 
     def forward(self, x: Tensor) -> Tensor:
+        return self.forward_features(x)[0]
+
+    def forward_features(self, x: Tensor, on_block: BlockHook | None = None) -> tuple[Tensor, Tensor]:
+        """(alpha of the input's size, the decoder's hidden features at stride 4, cropped to the
+        input). ``on_block(name)`` is called before each block: progress and cancellation for
+        this call only (nothing is registered on the shared module)."""
+        step = on_block or (lambda _name: None)
         h, w = x.shape[2:]
         m = self.pad_multiple
         ph, pw = (-h) % m, (-w) % m
         x = (x - self.mean) / self.std
         if ph or pw:
             x = F.pad(x, (0, pw, 0, ph), mode="replicate")
+        step("backbone")
         low, high = self.backbone.features(x)
+        step("aspp")
         f_aspp = self.aspp(high)
         stride8 = (low.shape[2] // 2, low.shape[3] // 2)
         if f_aspp.shape[2:] != stride8:
             f_aspp = F.interpolate(f_aspp, size=stride8, mode="bilinear", align_corners=False)
+        step("assembly")
         f_ia, f_fine = self.assemble(f_aspp, low)
-        alpha = self.decoder(f_ia, f_fine)
+        step("decoder")
+        alpha, hidden = self.decoder(f_ia, f_fine)
         alpha = F.interpolate(alpha, size=x.shape[2:], mode="bilinear", align_corners=False)
-        return alpha[:, :, :h, :w]
+        return alpha[:, :, :h, :w], hidden[:, :, : -(-h // 4), : -(-w // 4)]

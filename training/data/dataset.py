@@ -150,15 +150,19 @@ class MattingDataset(Dataset):
         union[win] = 1 - (1 - a1[win]) * (1 - a2.astype(np.float32) / 255.0)
         return image, np.round(union * 255).astype(np.uint8)
 
-    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
-        rng = np.random.default_rng([self.seed, self.epoch, index])
+    def _draw(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Steps 1-2: a weighted pair, composited over a background or as photographed."""
         pair = self._pick(rng)
         if pair.image is None or rng.random() < self.cfg.composite_prob:
-            image, alpha = self._composite(pair, rng)
-        else:
-            image, alpha = _rgb(pair.image), _gray(pair.alpha)
-            if alpha.shape != image.shape[:2]:
-                alpha = cv2.resize(alpha, image.shape[1::-1], interpolation=cv2.INTER_AREA)
+            return self._composite(pair, rng)
+        image, alpha = _rgb(pair.image), _gray(pair.alpha)
+        if alpha.shape != image.shape[:2]:
+            alpha = cv2.resize(alpha, image.shape[1::-1], interpolation=cv2.INTER_AREA)
+        return image, alpha
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        rng = np.random.default_rng([self.seed, self.epoch, index])
+        image, alpha = self._draw(rng)
         lo, hi = self.cfg.scale_jitter
         image, alpha = rescale([image, alpha], rng.uniform(lo, hi))
         image, alpha = random_crop_resize(image, alpha, self.cfg.crop_sizes, self.cfg.out_size, rng,

@@ -1,0 +1,169 @@
+"""Full-resolution refinement after the MSIA network: a learned colour guided filter.
+
+The MSIA head predicts alpha at stride 4 of the working image (448 px long side by default), so
+on its own the matte has ~112 px across before it is stretched to the photo. The refiner restores
+detail at the photo's own resolution with the local linear model of matting (Levin et al. 2008;
+He et al., guided filter, 2013): inside a small window, alpha = A . I + b, with I the RGB colour.
+
+    working image I_lr, coarse alpha p, hidden features H  (all at working resolution)
+        -> box statistics of (I_lr, p): means, cov(I, p), cov(I, I)          (``box_statistics``)
+        -> the classic colour guided filter's A_gf = (cov_II + eps)^-1 cov_Ip   (a prior, eq. GF-5)
+        -> CoefficientNet: two 3x3 convs and a 1x1 on [statistics, A_gf, p, H] -> A, delta
+        -> b = mean_p + delta - A . mean_I, then A and b box-averaged (as the guided filter does)
+    full-resolution photo I_hr:
+        alpha_hr = A_up . I_hr + b_up, A and b upsampled bilinearly             (``apply_strips``)
+
+This is the Deep Guided Filter (Wu et al., CVPR 2018) as Robust Video Matting uses it, with two
+choices of ours: the colour (3-channel) model instead of a per-channel one, and the classic
+solution as an input so the network learns a correction to a sound prior. The coefficients are
+computed once at working resolution (cheap); the full-resolution step is a few multiply-adds per
+pixel, done in row strips so memory stays bounded (no full-size float tensors of many channels)
+and the result is the same, to float precision, as doing it in one piece.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from ..compose import unit
+from .aspp import conv_bn_relu
+from .config import RefinerConfig
+
+# Index pairs of the upper triangle of the 3x3 colour covariance (rr, rg, rb, gg, gb, bb).
+_TRIU = ((0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2))
+
+
+def box_mean(x: Tensor, radius: int) -> Tensor:
+    """Mean over a (2r+1)^2 window, the border handled by averaging only the pixels inside
+    (count-normalised), as the guided filter's box filter does."""
+    return F.avg_pool2d(x, 2 * radius + 1, 1, radius, count_include_pad=False)
+
+
+def box_statistics(image: Tensor, alpha: Tensor, radius: int) -> dict[str, Tensor]:
+    """Local means and (co)variances of the guide ``image`` (Bx3xHxW) and ``alpha`` (Bx1xHxW)."""
+    mean_i = box_mean(image, radius)
+    mean_p = box_mean(alpha, radius)
+    cov_ip = box_mean(image * alpha, radius) - mean_i * mean_p
+    prods = torch.cat([image[:, a : a + 1] * image[:, b : b + 1] for a, b in _TRIU], dim=1)
+    means = torch.cat([mean_i[:, a : a + 1] * mean_i[:, b : b + 1] for a, b in _TRIU], dim=1)
+    cov_ii = box_mean(prods, radius) - means
+    return {"mean_i": mean_i, "mean_p": mean_p, "cov_ip": cov_ip, "cov_ii": cov_ii}
+
+
+def guided_filter_coefficients(stats: dict[str, Tensor], eps: float) -> Tensor:
+    """The colour guided filter's A = (Sigma + eps U)^-1 cov(I, p) (He et al. 2013, eq. 19),
+    per pixel: Bx3xHxW. The symmetric 3x3 inverse is written out (adjugate / determinant): a
+    batched LAPACK solve over every pixel is far slower on the CPU."""
+    a, b, c, d, e, f = stats["cov_ii"].unbind(1)
+    a, d, f = a + eps, d + eps, f + eps
+    i00, i01, i02 = d * f - e * e, c * e - b * f, b * e - c * d
+    i11, i12, i22 = a * f - c * c, b * c - a * e, a * d - b * b
+    det = a * i00 + b * i01 + c * i02
+    r0, r1, r2 = stats["cov_ip"].unbind(1)
+    x0 = i00 * r0 + i01 * r1 + i02 * r2
+    x1 = i01 * r0 + i11 * r1 + i12 * r2
+    x2 = i02 * r0 + i12 * r1 + i22 * r2
+    return torch.stack([x0, x1, x2], dim=1) / det.unsqueeze(1)
+
+
+class CoefficientNet(nn.Module):
+    """Predicts the local linear coefficients (A: 3 channels, delta: 1) from the statistics, the
+    classic solution, the coarse alpha and the MSIA decoder's hidden features."""
+
+    def __init__(self, hidden_in: int, channels: int, hidden_channels: int):
+        super().__init__()
+        self.hidden = nn.Conv2d(hidden_in, hidden_channels, 1)
+        # 3 cov_ip + 6 cov_ii + 3 A_gf + 1 p + 1 mean_p + hidden
+        self.conv1 = conv_bn_relu(14 + hidden_channels, channels)
+        self.conv2 = conv_bn_relu(channels, channels)
+        self.out = nn.Conv2d(channels, 4, 1)
+        nn.init.zeros_(self.out.weight)  # starts as the classic guided filter
+        nn.init.zeros_(self.out.bias)
+
+    def forward(self, stats: dict[str, Tensor], a_gf: Tensor, alpha: Tensor, hidden: Tensor) -> tuple[Tensor, Tensor]:
+        x = torch.cat([stats["cov_ip"] * 10, stats["cov_ii"] * 10, a_gf, alpha, stats["mean_p"],
+                       self.hidden(hidden)], dim=1)
+        y = self.out(self.conv2(self.conv1(x)))
+        return a_gf + y[:, :3], y[:, 3:]
+
+
+class GuidedRefiner(nn.Module):
+    """The refinement stage (see the module docstring). ``coefficients`` works at working
+    resolution; ``apply`` / ``apply_strips`` bring the matte to any output size."""
+
+    def __init__(self, config: RefinerConfig, hidden_in: int):
+        super().__init__()
+        self.config = config
+        self.coef = CoefficientNet(hidden_in, config.channels, config.hidden_channels)
+
+    def coefficients(self, image: Tensor, alpha: Tensor, hidden: Tensor) -> Tensor:
+        """A (3 channels) and b (1) of alpha = A . I + b at the working resolution: Bx4xhxw.
+
+        image: Bx3xhxw RGB in [0, 1] (the image the MSIA network saw); alpha: Bx1xhxw, its output;
+        hidden: BxCxh'xw' decoder features (any size; resized to h x w)."""
+        c = self.config
+        hidden = F.interpolate(hidden, size=image.shape[2:], mode="bilinear", align_corners=False)
+        stats = box_statistics(image, alpha, c.radius)
+        a_gf = guided_filter_coefficients(stats, c.eps)
+        a, delta = self.coef(stats, a_gf, alpha, hidden)
+        b = stats["mean_p"] + delta - (a * stats["mean_i"]).sum(1, keepdim=True)
+        return box_mean(torch.cat([a, b], dim=1), c.radius)
+
+    @staticmethod
+    def apply(coef: Tensor, image_hr: Tensor) -> Tensor:
+        """alpha = A_up . I + b_up for a whole Bx3xHxW image (training, small outputs)."""
+        up = F.interpolate(coef, size=image_hr.shape[2:], mode="bilinear", align_corners=False)
+        return (up[:, :3] * image_hr).sum(1, keepdim=True) + up[:, 3:]
+
+
+def _axis_weights(n_out: int, n_in: int, start: int, stop: int, device: torch.device) -> tuple[Tensor, Tensor, Tensor]:
+    """Source indices (i0, i1) and weight of i1 for output positions start..stop-1 of a bilinear
+    resize from n_in to n_out with align_corners=False (PyTorch's and OpenCV's convention)."""
+    pos = (torch.arange(start, stop, device=device, dtype=torch.float64) + 0.5) * (n_in / n_out) - 0.5
+    pos = pos.clamp(min=0.0)
+    i0 = pos.floor().long().clamp(max=n_in - 1)
+    i1 = (i0 + 1).clamp(max=n_in - 1)
+    return i0, i1, (pos - i0).clamp(0.0, 1.0).float()
+
+
+def upsample_window(coef: Tensor, size: tuple[int, int], rows: tuple[int, int], cols: tuple[int, int]) -> Tensor:
+    """Rows ``rows`` and columns ``cols`` of ``F.interpolate(coef, size, bilinear)``, computed
+    without making the whole upsampled map (separable: rows first, then columns)."""
+    (h_out, w_out), (h_in, w_in) = size, coef.shape[2:]
+    r0, r1, wr = _axis_weights(h_out, h_in, *rows, coef.device)
+    c0, c1, wc = _axis_weights(w_out, w_in, *cols, coef.device)
+    wr = wr.to(coef.dtype).view(1, 1, -1, 1)
+    wc = wc.to(coef.dtype).view(1, 1, 1, -1)
+    tall = coef[:, :, r0] * (1 - wr) + coef[:, :, r1] * wr
+    return tall[:, :, :, c0] * (1 - wc) + tall[:, :, :, c1] * wc
+
+
+def apply_window(coef: Tensor, image_window: Tensor, size: tuple[int, int], top: int, left: int) -> Tensor:
+    """alpha = A_up . I + b_up on a window of the full-size output whose top-left is (top, left);
+    ``image_window`` is Bx3xhxw of the full-resolution image at that place (training crops)."""
+    h, w = image_window.shape[2:]
+    up = upsample_window(coef, size, (top, top + h), (left, left + w))
+    return (up[:, :3] * image_window).sum(1, keepdim=True) + up[:, 3:]
+
+
+def apply_strips(coef: Tensor, rgb: np.ndarray, strip_rows: int = 256,
+                 check: Callable[[], None] | None = None) -> np.ndarray:
+    """The full-resolution alpha (HxW float32 in [0, 1]) of one image, ``coef`` 1x4xhxw from
+    ``GuidedRefiner.coefficients``, ``rgb`` HxWx3 uint8/uint16/float. Works in strips of rows,
+    so memory is a few MB per strip whatever the photo's size; ``check`` runs between strips
+    (cancellation)."""
+    h, w = rgb.shape[:2]
+    coef = coef.float().cpu()
+    out = np.empty((h, w), dtype=np.float32)
+    for top in range(0, h, strip_rows):
+        if check is not None:
+            check()
+        bottom = min(h, top + strip_rows)
+        strip = torch.from_numpy(unit(rgb[top:bottom])).permute(2, 0, 1)[None]
+        alpha = apply_window(coef, strip, (h, w), top, 0)
+        out[top:bottom] = alpha[0, 0].clamp_(0.0, 1.0).numpy()
+    return out

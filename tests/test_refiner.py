@@ -1,0 +1,169 @@
+"""The full-resolution refiner: the guided-filter maths, strips without seams, odd sizes, the
+engine's two stages with progress and cancel, and model files with and without a refiner."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from matting.engine import MattingEngine
+from matting.network import build_msia
+from matting.network.config import MSIAConfig, RefinerConfig
+from matting.network.refiner import (
+    GuidedRefiner,
+    apply_strips,
+    box_statistics,
+    guided_filter_coefficients,
+    upsample_window,
+)
+from matting.errors import Cancelled
+from matting.weights import load_model, save_model
+
+
+def test_upsample_window_equals_interpolate_anywhere():
+    coef = torch.rand(1, 4, 13, 17, dtype=torch.float64)
+    full = F.interpolate(coef, size=(101, 77), mode="bilinear", align_corners=False)
+    for rows, cols in (((0, 101), (0, 77)), ((37, 64), (5, 70)), ((100, 101), (76, 77))):
+        part = upsample_window(coef, (101, 77), rows, cols)
+        assert torch.allclose(part, full[:, :, rows[0]:rows[1], cols[0]:cols[1]], atol=1e-12)
+
+
+def test_upsample_window_downsizes_like_interpolate():
+    coef = torch.rand(1, 4, 40, 30, dtype=torch.float64)
+    full = F.interpolate(coef, size=(23, 11), mode="bilinear", align_corners=False)
+    assert torch.allclose(upsample_window(coef, (23, 11), (0, 23), (0, 11)), full, atol=1e-12)
+
+
+def test_classic_guided_filter_reproduces_a_linear_alpha():
+    """Where alpha really is A . I + b, the guided filter with tiny eps recovers A exactly."""
+    g = torch.Generator().manual_seed(0)
+    image = torch.rand(1, 3, 24, 24, generator=g, dtype=torch.float64)
+    true_a = torch.tensor([0.5, -0.3, 0.8], dtype=torch.float64).view(1, 3, 1, 1)
+    alpha = (true_a * image).sum(1, keepdim=True) + 0.1
+    a = guided_filter_coefficients(box_statistics(image, alpha, 2), eps=1e-9)
+    assert torch.allclose(a, true_a.expand_as(a), atol=1e-5)
+
+
+def test_untrained_refiner_is_the_classic_guided_filter():
+    """The coefficient net's last layer starts at zero: the refiner begins as the guided filter."""
+    refiner = GuidedRefiner(RefinerConfig(), hidden_in=32).eval()
+    image = torch.rand(1, 3, 20, 28)
+    alpha = torch.rand(1, 1, 20, 28)
+    coef = refiner.coefficients(image, alpha, torch.rand(1, 32, 5, 7))
+    stats = box_statistics(image, alpha, 2)
+    a = guided_filter_coefficients(stats, 1e-3)
+    b = stats["mean_p"] - (a * stats["mean_i"]).sum(1, keepdim=True)
+    expected = F.avg_pool2d(torch.cat([a, b], 1), 5, 1, 2, count_include_pad=False)
+    assert torch.allclose(coef, expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("strip_rows", [7, 64, 1000])
+def test_strips_have_no_seams(strip_rows):
+    """Any strip height gives the same alpha as applying the coefficients in one piece."""
+    rng = np.random.default_rng(1)
+    rgb = rng.integers(0, 256, (131, 97, 3), dtype=np.uint8)
+    coef = torch.rand(1, 4, 33, 25) - 0.3
+    whole = GuidedRefiner.apply(coef, torch.from_numpy(rgb).permute(2, 0, 1)[None].float() / 255)
+    whole = whole[0, 0].clamp(0, 1).numpy()
+    assert np.abs(apply_strips(coef, rgb, strip_rows) - whole).max() < 1e-5
+
+
+def attach_refiner(model_path, out_path):
+    """The trained network of ``model_path`` with a new, untrained refiner (= the classic guided
+    filter) in a new model file."""
+    net, meta = load_model(model_path)
+    cfg = {**meta["config"], "refiner": RefinerConfig().__dict__}
+    refined = build_msia(**{k: v for k, v in cfg.items() if k not in ("backbone", "variant")},
+                         backbone=cfg["backbone"], variant=cfg["variant"])
+    state = {k: v for k, v in net.state_dict().items() if not k.startswith("refiner.")}
+    missing, _ = refined.load_state_dict(state, strict=False)
+    assert all(k.startswith("refiner.") for k in missing)
+    return save_model(refined, out_path, {"name": "refined test model"})
+
+
+@pytest.fixture(scope="module")
+def refined_model(tmp_path_factory, shipped_model_path):
+    return attach_refiner(shipped_model_path, tmp_path_factory.mktemp("refined") / "refined.safetensors")
+
+
+@pytest.mark.parametrize("size", [(1, 1), (33, 517), (301, 199)])
+def test_refined_engine_odd_sizes(refined_model, size):
+    engine = MattingEngine(refined_model, device="cpu", max_side=96)
+    assert engine.refine and engine.model_info["refiner"]
+    rgb = np.random.default_rng(2).integers(0, 256, (*size, 3), dtype=np.uint8)
+    alpha = engine.predict(rgb)
+    assert alpha.shape == size and alpha.dtype == np.float32
+    assert 0.0 <= alpha.min() and alpha.max() <= 1.0
+
+
+def test_refiner_follows_the_photo_not_the_coarse_grid(disc_photo):
+    """A sharp-edged subject at 8x the working size, its alpha known only as a soft ramp at
+    working resolution (as the network gives it): the refiner (still the classic guided filter,
+    untrained) moves the edge towards where the photo has it, closer to the true alpha than the
+    ramp stretched bilinearly. (A 5x5 window can only partly sharpen a wider ramp: the trained
+    coefficients do more; the shipped model's quality test covers them.)"""
+    import cv2
+
+    rgb, true_alpha = disc_photo(768, np.random.default_rng(5))
+    small = cv2.resize(rgb, (96, 96), interpolation=cv2.INTER_AREA)
+    ramp = cv2.GaussianBlur(cv2.resize(true_alpha, (96, 96), interpolation=cv2.INTER_AREA), (0, 0), 2)
+    x = torch.from_numpy(small).permute(2, 0, 1)[None].float() / 255
+    p = torch.from_numpy(ramp)[None, None].float() / 255
+    refiner = GuidedRefiner(RefinerConfig(), hidden_in=8).eval()
+    with torch.no_grad():
+        refined = apply_strips(refiner.coefficients(x, p, torch.zeros(1, 8, 24, 24)), rgb)
+    stretched = cv2.resize(ramp, (768, 768), interpolation=cv2.INTER_LINEAR) / 255.0
+    truth = true_alpha / 255.0
+    assert np.abs(refined - truth).mean() < 0.95 * np.abs(stretched - truth).mean()
+
+
+def test_progress_spans_both_stages_and_cancel_between_them(refined_model):
+    engine = MattingEngine(refined_model, device="cpu", max_side=64)
+    rgb = np.random.default_rng(3).integers(0, 256, (700, 300, 3), dtype=np.uint8)
+    seen: list[float] = []
+    engine.predict(rgb, progress=seen.append)
+    assert seen == sorted(seen) and seen[0] == 0.0 and seen[-1] == 1.0
+    assert any(0.75 < p < 1.0 for p in seen)  # the refiner's strips report progress
+
+    calls: list[float] = []
+
+    def cancel_in_refiner() -> bool:
+        return bool(calls) and calls[-1] >= 0.75
+
+    with pytest.raises(Cancelled):
+        engine.predict(rgb, progress=calls.append, cancel=cancel_in_refiner)
+    assert max(calls) < 1.0
+
+
+def test_cancel_of_one_call_does_not_touch_another(refined_model):
+    """Progress and cancel belong to the call: nothing is left registered on the network."""
+    engine = MattingEngine(refined_model, device="cpu", max_side=64)
+    rgb = np.zeros((50, 60, 3), np.uint8)
+    with pytest.raises(Cancelled):
+        engine.predict(rgb, cancel=lambda: True)
+    assert not engine.net._forward_pre_hooks and not any(m._forward_pre_hooks for m in engine.net.modules())
+    assert engine.predict(rgb).shape == (50, 60)
+
+
+def test_model_file_keeps_the_refiner(refined_model):
+    net, meta = load_model(refined_model)
+    assert isinstance(net.refiner, GuidedRefiner)
+    assert meta["config"]["refiner"] == RefinerConfig().__dict__
+    assert MSIAConfig.from_dict(meta["config"]).refiner == RefinerConfig()
+
+
+def test_model_file_without_refiner_loads_and_runs_coarse(tmp_path, shipped_model_path):
+    net, meta = load_model(shipped_model_path)
+    cfg = MSIAConfig.from_dict({**meta["config"], "refiner": None})
+    coarse = build_msia(**{k: v for k, v in cfg.to_dict().items() if k not in ("backbone", "variant")},
+                        backbone=cfg.backbone, variant=cfg.variant)
+    coarse.load_state_dict({k: v for k, v in net.state_dict().items() if not k.startswith("refiner.")})
+    engine = MattingEngine(save_model(coarse, tmp_path / "coarse.safetensors", {"name": "coarse"}), device="cpu")
+    assert not engine.has_refiner and not engine.refine
+    assert engine.predict(np.zeros((40, 30, 3), np.uint8)).shape == (40, 30)
+
+
+def test_unknown_refiner_field_is_refused():
+    with pytest.raises(ValueError, match="unknown refiner config fields"):
+        MSIAConfig.from_dict({"refiner": {"radius": 2, "size": 3}})
