@@ -78,10 +78,13 @@ def laplacian_pyramid(x: Tensor, levels: int = 5) -> list[Tensor]:
     return out + [x]
 
 
-def laplacian_loss(pred: Tensor, target: Tensor, levels: int = 5) -> Tensor:
+def laplacian_loss(pred: Tensor, target: Tensor, levels: int = 5, lowpass: bool = True) -> Tensor:
     """Laplacian-pyramid L1 (Hou & Liu 2019): level i (from 1, finest) weighted 2^(i-1), each
-    level's L1 a mean over its pixels."""
+    level's L1 a mean over its pixels. ``lowpass=False`` leaves out the low-pass residual (the
+    heaviest term: a 16x-weighted L1 of the blurred matte), keeping only the band-pass detail."""
     pp, tp = laplacian_pyramid(pred, levels), laplacian_pyramid(target, levels)
+    if not lowpass:
+        pp, tp = pp[:-1], tp[:-1]
     return sum((2**i) * (p - t).abs().mean() for i, (p, t) in enumerate(zip(pp, tp)))
 
 

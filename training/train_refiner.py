@@ -9,7 +9,8 @@ hidden features; the refiner turns them into guided-filter coefficients; the los
 alpha those coefficients give on a full-resolution window with the true alpha there, plus the
 same at working resolution:
 
-    L = L1_hr + w_lap * Laplacian-pyramid L1_hr (5 levels, 2^(i-1)) + w_grad * gradient L1_hr
+    L = L1_hr + w_lap * Laplacian-pyramid L1_hr (4 band-pass levels, 2^(i-1); the low-pass
+        residual only with lap_lowpass) + w_grad * gradient L1_hr
         + w_lr * L1_lr
 
 Adam with the poly decay (power 0.9) per step; BatchNorm of the coefficient net in training mode.
@@ -60,6 +61,7 @@ class RefinerRecipe:
     w_lap: float = 1.0
     w_grad: float = 1.0
     w_lr: float = 0.5
+    lap_lowpass: bool = False  # the low-pass term re-weights coarse (semantic) errors 16x
     num_workers: int = 1
     seed: int = 0
     threads: int = 2
@@ -116,7 +118,7 @@ def refiner_loss(coef: torch.Tensor, batch: dict[str, torch.Tensor], recipe: Ref
     pred_lr = GuidedRefiner.apply(coef, batch["lr"]).clamp(0, 1)
     terms = {
         "l1": (pred_hr - target).abs().mean(),
-        "lap": laplacian_loss(pred_hr, target),
+        "lap": laplacian_loss(pred_hr, target, lowpass=recipe.lap_lowpass),
         "grad": gradient_loss(pred_hr, target),
         "l1_lr": (pred_lr - batch["alpha_lr"]).abs().mean(),
     }
