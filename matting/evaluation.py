@@ -54,6 +54,16 @@ def find_pairs(images: str | Path, alphas: str | Path, trimaps: str | Path | Non
     return [EvalPair(s, imgs[s], gts[s], tris.get(s)) for s in sorted(imgs)]
 
 
+def soft_band_trimap(alpha: np.ndarray, px: int = 10) -> np.ndarray:
+    """A trimap whose unknown region is the soft part of a uint8 alpha (0 < alpha < 255) dilated
+    by ``px``, the rest 0/255 by alpha >= 128: scoring inside it measures the edges alone."""
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * px + 1, 2 * px + 1))
+    soft = cv2.dilate(((alpha > 0) & (alpha < 255)).astype(np.uint8), kernel) > 0
+    trimap = np.where(alpha >= 128, 255, 0).astype(np.uint8)
+    trimap[soft] = 128
+    return trimap
+
+
 def read_gray(path: Path) -> np.ndarray:
     """A single-channel alpha or trimap as stored (uint8 or uint16)."""
     a = load_image(path).rgb[..., 0]

@@ -133,12 +133,8 @@ def test_pseudo_alpha_helpers() -> None:
     assert review(np.zeros((10, 10), np.float32))[0].startswith("alpha mean")
 
 
-def test_prepare_end_to_end_on_a_tiny_shared_folder(tmp_path) -> None:
-    from training.data.prepare import main as prepare
-
-    shared = tmp_path / "shared"
-    rng = np.random.default_rng(0)
-    h, w = 60, 80
+def subject_photo(rng: np.random.Generator, h: int = 60, w: int = 80) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A dark noisy photo with a yellow block, its trimap and its mask."""
     photo = rng.integers(0, 80, (h, w, 3), dtype=np.uint8)
     photo[15:45, 20:60] = (200, 180, 40)
     tri = np.zeros((h, w), np.uint8)
@@ -146,6 +142,15 @@ def test_prepare_end_to_end_on_a_tiny_shared_folder(tmp_path) -> None:
     tri[19:41, 24:56] = 255
     mask = np.zeros((h, w), np.uint8)
     mask[15:45, 20:60] = 255
+    return photo, tri, mask
+
+
+def test_prepare_end_to_end_on_a_tiny_shared_folder(tmp_path) -> None:
+    from training.data.prepare import main as prepare
+
+    shared = tmp_path / "shared"
+    rng = np.random.default_rng(0)
+    (h, w), (photo, tri, mask) = (60, 80), subject_photo(rng)
     for stem in ("Abyssinian_1", "Abyssinian_2"):
         write(shared / "masks/oxford_pets/images" / f"{stem}.jpg", photo)
         write(shared / "masks/oxford_pets/masks" / f"{stem}.png", tri)
@@ -184,3 +189,34 @@ def test_offline_composer_writes_a_composition1k_style_set(tmp_path) -> None:
     img = cv2.imread(str(tmp_path / "out/merged/f1_1.png"))
     assert img.shape == (30, 40, 3) and img[15, 20, 0] == 250 and img[0, 0, 0] == 10  # background 1
     assert compose_set(tmp_path / "fg", tmp_path / "alpha", tmp_path / "bg", 2, tmp_path / "out") == 0  # resume
+
+
+def test_prepare_more_sources_holds_out_whole_sequences(tmp_path) -> None:
+    """People, DAVIS frames and flowers go to their own root; a DAVIS sequence is never split
+    between dev and train; sources.json names every dev image's source."""
+    from training.data.prepare import main as prepare
+
+    shared = tmp_path / "shared"
+    rng = np.random.default_rng(0)
+    (h, w), (photo, tri, mask) = (60, 80), subject_photo(rng)
+    write(shared / "masks/ccp_person/images/0001.jpg", photo)
+    write(shared / "masks/ccp_person/masks/0001.png", mask)
+    for sequence in ("dog", "camel", "cows"):
+        for frame in ("00000", "00008"):
+            write(shared / f"masks/davis2016/images/{sequence}_{frame}.jpg", photo)
+            write(shared / f"masks/davis2016/masks/{sequence}_{frame}.png", mask)
+    write(shared / "masks/oxford17_flowers/images/image_0001.jpg", photo)
+    write(shared / "masks/oxford17_flowers/trimaps/image_0001.png", tri)
+    write(shared / "backgrounds/bsds500/test_0.jpg", rng.integers(0, 255, (50, 50, 3), dtype=np.uint8))
+    out = tmp_path / "more"
+    assert prepare(["--shared", str(shared), "--out", str(out), "--workers", "1", "--sources", "more"]) == 0
+    pairs = json.loads((out / "index.json").read_text())["pairs"]
+    assert {p["source"] for p in pairs} == {"people_ccp", "davis_animals", "plants"}
+    splits = {}
+    for p in (p for p in pairs if p["source"] == "davis_animals"):
+        splits.setdefault(p["group"], set()).add(p["split"])
+    assert all(len(s) == 1 for s in splits.values())  # whole sequences
+    assert sorted(s.pop() for s in splits.values()) == ["dev", "dev", "train"]  # 2 of 3 held out
+    sources = json.loads((out / "dev/sources.json").read_text())
+    assert sources["ccp_0001"] == "people_ccp" and sources["flower_image_0001"] == "plants"
+    assert sorted(p.stem for p in (out / "dev/image").iterdir()) == sorted(sources)

@@ -14,6 +14,18 @@ weizmann_horse (masks -> a band of 1 % of the long side) through closed-form mat
 (trimaps; no ground truth: train only, they bring objects unlike animals and people).
 Dev split (held out from training): 6 pseudo-GT (3 portraits, 3 animals), 40 pets, 20 horses,
 chosen by ``numpy.random.default_rng(0)`` over the sorted stems.
+
+``--sources more`` builds the subjects beyond pets into their own root (``build/data_more``), so
+the base data and its dev set stay exactly as 0.2.0 was trained and scored on them:
+
+    python -m training.data.prepare --sources more --out build/data_more
+
+people (``people_ccp``: Clothing Co-Parsing masks, coarse superpixel edges, so a 2 % band), DAVIS
+frames grouped by what the sequence shows (``davis_people``, ``davis_animals``,
+``davis_vehicles``: precise masks, 1 % band) and flowers (``plants``: hand-drawn trimaps), each
+through closed-form matting and the same review. Dev v2 is held out by image for people and
+plants and *by sequence* for DAVIS (frames of one sequence are near-duplicates), chosen by
+``default_rng(1)``. ``dev/sources.json`` names each dev image's source.
 """
 from __future__ import annotations
 
@@ -33,6 +45,14 @@ from tqdm import tqdm
 from .pseudo_alpha import closed_form_alpha, normalise_trimap, review, trimap_from_mask
 
 DEV_COUNTS = {"pseudo_gt_portrait": 3, "pseudo_gt_animal": 3, "pets": 40, "horses": 20}
+MORE_DEV_COUNTS = {"people_ccp": 40, "plants": 60}  # by image
+MORE_DEV_SEQUENCES = {"davis_people": 2, "davis_animals": 2, "davis_vehicles": 2}  # by sequence
+DAVIS_GROUPS = {
+    "davis_people": ("bmx-trees", "breakdance", "dance-twirl", "kite-surf", "parkour", "paragliding-launch"),
+    "davis_animals": ("blackswan", "camel", "cows", "dog", "goat", "horsejump-high", "libby"),
+    "davis_vehicles": ("car-roundabout", "car-shadow", "drift-chicane", "drift-straight", "motocross-jump",
+                       "scooter-black", "soapbox"),
+}
 DEV_BACKGROUNDS_PER_FG = 2
 
 
@@ -45,6 +65,8 @@ class Job:
     kind: str  # "alpha" | "trimap" | "mask"
     max_side: int
     split: str = "train"
+    band: float = 0.01  # unknown band of a mask's trimap, fraction of the long side
+    group: str = ""  # the video sequence a frame belongs to (split by group, never by frame)
 
 
 def read_rgb(path: str | Path) -> np.ndarray:
@@ -81,7 +103,7 @@ def process(job: Job) -> dict:
         alpha = cv2.resize(label, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
     else:
         label = cv2.resize(label, (w, h), interpolation=cv2.INTER_NEAREST)
-        trimap = normalise_trimap(label) if job.kind == "trimap" else trimap_from_mask(label)
+        trimap = normalise_trimap(label) if job.kind == "trimap" else trimap_from_mask(label, job.band)
         try:
             alpha = closed_form_alpha(rgb, trimap)
         except Exception as exc:  # the solver can fail on degenerate trimaps
@@ -110,14 +132,60 @@ def gather_jobs(shared: Path) -> list[Job]:
     return jobs
 
 
+def davis_group(sequence: str) -> str:
+    for source, sequences in DAVIS_GROUPS.items():
+        if sequence in sequences:
+            return source
+    raise ValueError(f"DAVIS sequence {sequence!r} is in no group of DAVIS_GROUPS")
+
+
+def gather_more_jobs(shared: Path) -> list[Job]:
+    """Subjects beyond pets: people, DAVIS frames by group, flowers (see the module docstring)."""
+    jobs: list[Job] = []
+    folder = shared / "masks/ccp_person"
+    for img in sorted((folder / "images").iterdir()):
+        label = folder / "masks" / f"{img.stem}.png"
+        if label.is_file():
+            jobs.append(Job("people_ccp", f"ccp_{img.stem}", str(img), str(label), "mask", 640, band=0.02))
+    folder = shared / "masks/davis2016"
+    for img in sorted((folder / "images").iterdir()):
+        label = folder / "masks" / f"{img.stem}.png"
+        sequence = img.stem.rsplit("_", 1)[0]
+        if label.is_file():
+            jobs.append(Job(davis_group(sequence), f"davis_{img.stem}", str(img), str(label), "mask", 640,
+                            group=sequence))
+    folder = shared / "masks/oxford17_flowers"
+    for img in sorted((folder / "images").iterdir()):
+        label = folder / "trimaps" / f"{img.stem}.png"
+        if label.is_file():
+            jobs.append(Job("plants", f"flower_{img.stem}", str(img), str(label), "trimap", 256))
+    return jobs
+
+
+def _choose(rng: np.random.Generator, names: list[str], count: int) -> set[str]:
+    return set(rng.choice(sorted(names), size=min(count, len(names)), replace=False).tolist())
+
+
 def assign_dev(jobs: list[Job], seed: int = 0) -> None:
     rng = np.random.default_rng(seed)
     for source, count in DEV_COUNTS.items():
-        stems = sorted(j.stem for j in jobs if j.source == source)
-        chosen = set(rng.choice(stems, size=min(count, len(stems)), replace=False).tolist())
+        chosen = _choose(rng, [j.stem for j in jobs if j.source == source], count)
         for j in jobs:
             if j.source == source and j.stem in chosen:
                 j.split = "dev"
+
+
+def assign_more_dev(jobs: list[Job], seed: int = 1) -> None:
+    """Dev v2 of the ``more`` sources: by image, and whole sequences for DAVIS."""
+    rng = np.random.default_rng(seed)
+    for source, count in MORE_DEV_COUNTS.items():
+        chosen = _choose(rng, [j.stem for j in jobs if j.source == source], count)
+        for j in (j for j in jobs if j.source == source and j.stem in chosen):
+            j.split = "dev"
+    for source, count in MORE_DEV_SEQUENCES.items():
+        chosen = _choose(rng, list({j.group for j in jobs if j.source == source}), count)
+        for j in (j for j in jobs if j.source == source and j.group in chosen):
+            j.split = "dev"
 
 
 def write_png(path: Path, array: np.ndarray) -> None:
@@ -157,11 +225,12 @@ def contact_sheet(records: list[dict], out: Path, thumb: int = 160, per_row: int
 
 def build_dev_set(out: Path, kept: list[dict], backgrounds: list[Path], seed: int = 0) -> int:
     """Dev composites (pseudo-GT subjects over BSDS test backgrounds, DIM rule, rounded) and the
-    dev pets and horses as photographed, with their pseudo-alphas."""
+    other dev images as photographed, with their pseudo-alphas; ``sources.json`` names each
+    dev image's source."""
     from .compose import composite, fit_background
 
     rng = np.random.default_rng(seed)
-    n = 0
+    sources: dict[str, str] = {}
     for r in (r for r in kept if r["split"] == "dev"):
         alpha = cv2.imread(str(r["alpha"]), cv2.IMREAD_GRAYSCALE)
         if r["source"].startswith("pseudo_gt"):
@@ -169,15 +238,16 @@ def build_dev_set(out: Path, kept: list[dict], backgrounds: list[Path], seed: in
             for k in range(DEV_BACKGROUNDS_PER_FG):
                 bg = read_rgb(backgrounds[int(rng.integers(len(backgrounds)))])
                 bg = fit_background(bg, *alpha.shape)
-                img = composite(fg, alpha, bg)
-                write_png(out / "image" / f"{r['stem']}_{k}.png", img)
+                write_png(out / "image" / f"{r['stem']}_{k}.png", composite(fg, alpha, bg))
                 write_png(out / "alpha" / f"{r['stem']}_{k}.png", alpha)
-                n += 1
+                sources[f"{r['stem']}_{k}"] = r["source"]
         else:
             write_png(out / "image" / f"{r['stem']}.png", read_rgb(r["image"]))
             write_png(out / "alpha" / f"{r['stem']}.png", alpha)
-            n += 1
-    return n
+            sources[r["stem"]] = r["source"]
+    if sources:
+        (out / "sources.json").write_text(json.dumps(sources, indent=1, sort_keys=True))
+    return len(sources)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -187,13 +257,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=Path("build/data"))
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--limit", type=int, default=0, help="only the first N jobs per source (smoke runs)")
+    p.add_argument("--sources", choices=("base", "more"), default="base",
+                   help="base: what 0.2.0 was trained on; more: people, DAVIS and plants (into their own --out)")
     args = p.parse_args(argv)
     start = time.perf_counter()
-    jobs = gather_jobs(args.shared)
+    gather, assign = (gather_jobs, assign_dev) if args.sources == "base" else (gather_more_jobs, assign_more_dev)
+    jobs = gather(args.shared)
     if args.limit:
         per: dict[str, int] = {}
         jobs = [j for j in jobs if per.setdefault(j.source, 0) < args.limit and not per.update({j.source: per[j.source] + 1})]
-    assign_dev(jobs)
+    assign(jobs)
     kept, dropped = [], []
     # spawn, not fork: the caller may already run OpenMP threads (torch), which fork would break
     pool = ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn")) if args.workers > 1 else None
