@@ -47,14 +47,16 @@ def test_classic_guided_filter_reproduces_a_linear_alpha():
 
 def test_untrained_refiner_is_the_classic_guided_filter():
     """The coefficient net's last layer starts at zero: the refiner begins as the guided filter."""
-    refiner = GuidedRefiner(RefinerConfig(), hidden_in=32).eval()
+    config = RefinerConfig()
+    refiner = GuidedRefiner(config, hidden_in=32).eval()
     image = torch.rand(1, 3, 20, 28)
     alpha = torch.rand(1, 1, 20, 28)
     coef = refiner.coefficients(image, alpha, torch.rand(1, 32, 5, 7))
-    stats = box_statistics(image, alpha, 2)
-    a = guided_filter_coefficients(stats, 1e-3)
+    stats = box_statistics(image, alpha, config.radius)
+    a = guided_filter_coefficients(stats, config.eps)
     b = stats["mean_p"] - (a * stats["mean_i"]).sum(1, keepdim=True)
-    expected = F.avg_pool2d(torch.cat([a, b], 1), 5, 1, 2, count_include_pad=False)
+    window = 2 * config.radius + 1
+    expected = F.avg_pool2d(torch.cat([a, b], 1), window, 1, config.radius, count_include_pad=False)
     assert torch.allclose(coef, expected, atol=1e-5)
 
 
