@@ -13,6 +13,7 @@ from matting.network.config import MSIAConfig, RefinerConfig
 from matting.network.refiner import (
     GuidedRefiner,
     apply_strips,
+    box_mean,
     box_statistics,
     guided_filter_coefficients,
     upsample_window,
@@ -169,3 +170,9 @@ def test_model_file_without_refiner_loads_and_runs_coarse(tmp_path, shipped_mode
 def test_unknown_refiner_field_is_refused():
     with pytest.raises(ValueError, match="unknown refiner config fields"):
         MSIAConfig.from_dict({"refiner": {"radius": 2, "size": 3}})
+
+
+def test_box_mean_is_the_count_normalised_window_mean():
+    x = torch.rand(2, 3, 19, 26, dtype=torch.float64)
+    full = F.avg_pool2d(x, 13, 1, 6, count_include_pad=False)
+    assert torch.allclose(box_mean(x, 6), full, atol=1e-12)

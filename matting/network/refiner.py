@@ -39,8 +39,11 @@ _TRIU = ((0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2))
 
 def box_mean(x: Tensor, radius: int) -> Tensor:
     """Mean over a (2r+1)^2 window, the border handled by averaging only the pixels inside
-    (count-normalised), as the guided filter's box filter does."""
-    return F.avg_pool2d(x, 2 * radius + 1, 1, radius, count_include_pad=False)
+    (count-normalised), as the guided filter's box filter does. Separable (rows, then columns):
+    the same result as the 2-D window at 2(2r+1) instead of (2r+1)^2 additions per pixel."""
+    k = 2 * radius + 1
+    x = F.avg_pool2d(x, (k, 1), 1, (radius, 0), count_include_pad=False)
+    return F.avg_pool2d(x, (1, k), 1, (0, radius), count_include_pad=False)
 
 
 def box_statistics(image: Tensor, alpha: Tensor, radius: int) -> dict[str, Tensor]:
