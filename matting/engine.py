@@ -20,7 +20,7 @@ import torch
 
 from .compose import unit
 from .errors import ModelFileError
-from .network.refiner import apply_strips
+from .network.refiner import apply_strips, settled
 from .progress import CancelFn, ProgressFn, check, report
 from .weights import load_model, require_default_model
 
@@ -175,5 +175,6 @@ def _refine(refiner: torch.nn.Module, x: torch.Tensor, alpha_lr: torch.Tensor, h
         report(progress, 0.75 + 0.25 * done[0] / strips)
         done[0] += 1
 
+    settle = settled(alpha_lr[:1], refiner.config.radius)
     with torch.inference_mode():
-        return apply_strips(coef, rgb, 256, step)
+        return apply_strips(coef, rgb, 256, step, settle=settle)

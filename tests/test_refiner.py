@@ -2,6 +2,7 @@
 engine's two stages with progress and cancel, and model files with and without a refiner."""
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -16,6 +17,7 @@ from matting.network.refiner import (
     box_mean,
     box_statistics,
     guided_filter_coefficients,
+    settled,
     upsample_window,
 )
 from matting.errors import Cancelled
@@ -176,3 +178,26 @@ def test_box_mean_is_the_count_normalised_window_mean():
     x = torch.rand(2, 3, 19, 26, dtype=torch.float64)
     full = F.avg_pool2d(x, 13, 1, 6, count_include_pad=False)
     assert torch.allclose(box_mean(x, 6), full, atol=1e-12)
+
+
+def test_settled_tiles_are_filled_and_the_band_is_computed():
+    """Tiles whose network alpha is settled (0 or 1 over the whole window) are filled without the
+    photo; tiles in the uncertain band equal the one-piece refined alpha, for any tile size."""
+    rng = np.random.default_rng(2)
+    rgb = rng.integers(0, 256, (300, 420, 3), dtype=np.uint8)
+    coef = torch.rand(1, 4, 30, 42) - 0.3
+    alpha_lr = torch.zeros(1, 1, 30, 42)
+    alpha_lr[..., :, :15] = 1.0
+    alpha_lr[..., 10:20, 15:25] = 0.5  # the uncertain band
+    settle = settled(alpha_lr, radius=2)
+    assert settle[0, 0] == 1 and settle[0, -1] == 0 and np.isnan(settle[15, 20]) and np.isnan(settle[0, 14])
+    whole = GuidedRefiner.apply(coef, torch.from_numpy(rgb).permute(2, 0, 1)[None].float() / 255)
+    whole = whole[0, 0].clamp(0, 1).numpy()
+    band = np.isnan(cv2.resize(settle, (420, 300), interpolation=cv2.INTER_NEAREST))
+    for tile in (16, 64):
+        out = apply_strips(coef, rgb, 50, tile=tile, settle=settle)
+        assert np.abs(out - whole)[band].max() < 1e-5  # computed wherever the band reaches
+        assert out[0, 0] == 1.0 and out[0, -1] == 0.0  # filled far from it
+        assert ((out == 0) | (out == 1)).mean() > 0.3
+    # one tile per strip holds part of the band: every strip is computed whole
+    assert np.abs(apply_strips(coef, rgb, 300, tile=1000, settle=settle) - whole).max() < 1e-5

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -153,20 +154,71 @@ def apply_window(coef: Tensor, image_window: Tensor, size: tuple[int, int], top:
     return (up[:, :3] * image_window).sum(1, keepdim=True) + up[:, 3:]
 
 
+def _source_span(n_out: int, n_in: int, start: int, stop: int) -> tuple[int, int]:
+    """The low-resolution indices [first, last + 1) that bilinear output positions start..stop-1
+    read from."""
+    i0, i1, _ = _axis_weights(n_out, n_in, start, stop, torch.device("cpu"))
+    return int(i0[0]), int(i1[-1]) + 1
+
+
+def settled(alpha: Tensor, radius: int, tolerance: float = 1 / 255) -> np.ndarray:
+    """Where the network's alpha (1x1xhxw, working resolution) is settled: 0 where it is within
+    ``tolerance`` of 0 over the whole (2r+1)^2 window around a pixel, 1 where it is within
+    ``tolerance`` of 1, NaN elsewhere (the uncertain band, where the refiner has work to do):
+    an hxw float32 map for ``apply_strips``."""
+    hi = F.max_pool2d(alpha.float(), 2 * radius + 1, 1, radius)[0, 0]
+    lo = -F.max_pool2d(-alpha.float(), 2 * radius + 1, 1, radius)[0, 0]
+    out = torch.full_like(hi, float("nan"))
+    out[hi <= tolerance] = 0.0
+    out[lo >= 1.0 - tolerance] = 1.0
+    return out.cpu().numpy()
+
+
 def apply_strips(coef: Tensor, rgb: np.ndarray, strip_rows: int = 256,
-                 check: Callable[[], None] | None = None) -> np.ndarray:
+                 check: Callable[[], None] | None = None, tile: int = 256,
+                 settle: np.ndarray | None = None) -> np.ndarray:
     """The full-resolution alpha (HxW float32 in [0, 1]) of one image, ``coef`` 1x4xhxw from
-    ``GuidedRefiner.coefficients``, ``rgb`` HxWx3 uint8/uint16/float. Works in strips of rows,
-    so memory is a few MB per strip whatever the photo's size; ``check`` runs between strips
-    (cancellation)."""
+    ``GuidedRefiner.coefficients``, ``rgb`` HxWx3 uint8/uint16/float; without ``settle`` the
+    same, to float precision, as ``GuidedRefiner.apply`` on the whole image.
+
+    Works in strips of rows (a few MB each whatever the photo's size; ``check`` runs between
+    strips, for cancellation) and, inside a strip, in tiles. With ``settle`` (hxw, from
+    ``settled``) a tile whose whole source window is settled at 0 or at 1 is filled with that
+    value without reading the photo, so the work follows the uncertain band, not the photo's size.
+    Rows of coefficients are interpolated in NumPy, columns by OpenCV's bilinear resize (the
+    same half-pixel convention as PyTorch's)."""
     h, w = rgb.shape[:2]
-    coef = coef.float().cpu()
+    lr = coef[0].float().cpu().permute(1, 2, 0).contiguous().numpy()
+    tiles = [(left, min(w, left + tile)) for left in range(0, w, tile)]
+    spans = [_source_span(w, lr.shape[1], left, right) for left, right in tiles]
     out = np.empty((h, w), dtype=np.float32)
     for top in range(0, h, strip_rows):
         if check is not None:
             check()
         bottom = min(h, top + strip_rows)
-        strip = torch.from_numpy(unit(rgb[top:bottom])).permute(2, 0, 1)[None]
-        alpha = apply_window(coef, strip, (h, w), top, 0)
-        out[top:bottom] = alpha[0, 0].clamp_(0.0, 1.0).numpy()
+        r0, r1, wr = _axis_weights(h, lr.shape[0], top, bottom, torch.device("cpu"))
+        s0, s1 = int(r0[0]), int(r1[-1]) + 1
+        todo = []
+        for (left, right), (c0, c1) in zip(tiles, spans):
+            value = _settled_value(settle[s0:s1, c0:c1]) if settle is not None else None
+            if value is None:
+                todo.append((left, right))
+            else:
+                out[top:bottom, left:right] = value
+        if not todo:
+            continue
+        wr = wr.numpy()[:, None, None]
+        rows = lr[r0.numpy()] * (1 - wr) + lr[r1.numpy()] * wr
+        up = torch.from_numpy(cv2.resize(rows, (w, bottom - top), interpolation=cv2.INTER_LINEAR))
+        for left, right in todo:
+            image = torch.from_numpy(unit(rgb[top:bottom, left:right]))
+            part = up[:, left:right]
+            alpha = (part[..., :3] * image).sum(-1).add_(part[..., 3])
+            out[top:bottom, left:right] = alpha.clamp_(0.0, 1.0).numpy()
     return out
+
+
+def _settled_value(window: np.ndarray) -> float | None:
+    """0 or 1 when every pixel of a ``settled`` window holds that value, else None."""
+    first = window.flat[0]
+    return float(first) if not np.isnan(first) and (window == first).all() else None

@@ -1,0 +1,72 @@
+"""Quality regression: the shipped model on held-out real photos with known alphas must stay
+under a ceiling, so a worse model can never pass CI.
+
+The photos are the six pseudo-GT photos held out of all training (``training.data.prepare``'s
+dev split: 3 portraits, 3 animals), at their native 1080-1920 px with their real backgrounds,
+read from ``../shared/data`` (there for every developer and for CI, never copied here). Ceilings
+are the shipped model's measured figures (``python -m pytest tests/test_quality.py -s`` prints
+them) plus a margin of about 10 %.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from matting.engine import MattingEngine
+from matting.evaluation import soft_band_trimap
+from matting.imageio import load_image
+from matting.metrics import gradient_error, sad
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+# (whole-image SAD, whole-image Gradient) means over the six photos, x1000 as in the paper
+CEILING = {"sad": 115.0, "grad": 29.2}  # 0.2.1 measured 104.24 and 26.49
+
+
+def held_out() -> list[tuple[str, Path, Path]]:
+    from training.data.prepare import assign_dev, gather_jobs
+
+    jobs = gather_jobs(SHARED)
+    assign_dev(jobs)
+    return [(j.stem, Path(j.image), Path(j.label)) for j in jobs if j.split == "dev" and j.source.startswith("pseudo_gt")]
+
+
+@pytest.fixture(scope="module")
+def scores(shipped_model_path):
+    if not SHARED.is_dir():
+        pytest.skip(f"{SHARED} not present")
+    engine = MattingEngine(shipped_model_path, device="cpu")
+    rows = []
+    for stem, image, alpha in held_out():
+        rgb = load_image(image).rgb
+        gt = cv2.resize(cv2.imread(str(alpha), cv2.IMREAD_GRAYSCALE), rgb.shape[1::-1], interpolation=cv2.INTER_AREA)
+        refined, coarse = engine.predict(rgb), engine.predict(rgb, refine=False)
+        tri = soft_band_trimap(gt)
+        rows.append({"stem": stem, "sad": sad(refined, gt), "grad": gradient_error(refined, gt),
+                     "band_grad": gradient_error(refined, gt, tri), "band_grad_coarse": gradient_error(coarse, gt, tri),
+                     "band_sad": sad(refined, gt, tri), "band_sad_coarse": sad(coarse, gt, tri)})
+    for r in rows:
+        print({k: (round(v, 2) if isinstance(v, float) else v) for k, v in r.items()})
+    return rows
+
+
+def test_six_held_out_photos(scores):
+    assert len(scores) == 6
+
+
+def test_shipped_model_stays_under_its_ceiling(scores):
+    means = {k: float(np.mean([r[k] for r in scores])) for k in CEILING}
+    print("means", means)
+    for key, ceiling in CEILING.items():
+        assert means[key] <= ceiling, f"{key} {means[key]:.2f} over the ceiling {ceiling}"
+
+
+def test_refiner_sharpens_the_edge_band(scores):
+    """Inside the soft band the refined matte beats the network's own on the sum of the six
+    photos, for both SAD and Gradient."""
+    for metric in ("band_grad", "band_sad"):
+        refined = sum(r[metric] for r in scores)
+        coarse = sum(r[f"{metric}_coarse"] for r in scores)
+        assert refined < coarse, f"{metric}: refined {refined:.2f} vs network alone {coarse:.2f}"
