@@ -55,7 +55,7 @@ def thin(pairs: list[EvalPair], limit: int) -> list[EvalPair]:
 
 
 def model_label(engine: MattingEngine) -> str:
-    info = engine.model_info()
+    info = engine.model_info
     return f"MSIA {info['version']}" + (" + refiner" if engine.refine else "")
 
 

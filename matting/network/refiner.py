@@ -18,7 +18,9 @@ choices of ours: the colour (3-channel) model instead of a per-channel one, and 
 solution as an input so the network learns a correction to a sound prior. The coefficients are
 computed once at working resolution (cheap); the full-resolution step is a few multiply-adds per
 pixel, done in row strips so memory stays bounded (no full-size float tensors of many channels)
-and the result is the same, to float precision, as doing it in one piece.
+and the result is the same, to float precision, as doing it in one piece. Only tiles near the
+network's uncertain band are computed: where its alpha is settled at 0 or 1 over the whole
+window the tile is filled (``settled``), so the cost follows the band, not the photo's size.
 """
 from __future__ import annotations
 
@@ -38,13 +40,26 @@ from .config import RefinerConfig
 _TRIU = ((0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2))
 
 
+def _window_sums(x: Tensor, radius: int, dim: int) -> tuple[Tensor, Tensor]:
+    """Sums of ``x`` over [i - r, i + r] along ``dim`` (clipped at the borders) from a running
+    sum, and how many elements each sum holds."""
+    n = x.shape[dim]
+    zero = torch.zeros_like(x.narrow(dim, 0, 1))
+    running = torch.cat([zero, x.cumsum(dim)], dim)
+    index = torch.arange(n, device=x.device)
+    upper, lower = (index + radius + 1).clamp(max=n), (index - radius).clamp(min=0)
+    sums = running.index_select(dim, upper) - running.index_select(dim, lower)
+    return sums, (upper - lower).to(x.dtype)
+
+
 def box_mean(x: Tensor, radius: int) -> Tensor:
     """Mean over a (2r+1)^2 window, the border handled by averaging only the pixels inside
-    (count-normalised), as the guided filter's box filter does. Separable (rows, then columns):
-    the same result as the 2-D window at 2(2r+1) instead of (2r+1)^2 additions per pixel."""
-    k = 2 * radius + 1
-    x = F.avg_pool2d(x, (k, 1), 1, (radius, 0), count_include_pad=False)
-    return F.avg_pool2d(x, (1, k), 1, (0, radius), count_include_pad=False)
+    (count-normalised), as the guided filter's box filter does. From running sums in float64
+    (He et al.'s O(1) box filter): the cost does not grow with the radius, and the differences of
+    large running sums stay exact to float32 precision."""
+    rows, n_rows = _window_sums(x.double(), radius, 2)
+    both, n_cols = _window_sums(rows, radius, 3)
+    return (both / (n_rows.view(-1, 1) * n_cols.view(1, -1))).to(x.dtype)
 
 
 def box_statistics(image: Tensor, alpha: Tensor, radius: int) -> dict[str, Tensor]:
