@@ -225,12 +225,25 @@ def apply_strips(coef: Tensor, rgb: np.ndarray, strip_rows: int = 256,
         wr = wr.numpy()[:, None, None]
         rows = lr[r0.numpy()] * (1 - wr) + lr[r1.numpy()] * wr
         up = torch.from_numpy(cv2.resize(rows, (w, bottom - top), interpolation=cv2.INTER_LINEAR))
-        for left, right in todo:
+        for left, right in _runs(todo):
             image = torch.from_numpy(unit(rgb[top:bottom, left:right]))
             part = up[:, left:right]
-            alpha = (part[..., :3] * image).sum(-1).add_(part[..., 3])
+            alpha = part[..., 3].clone()
+            for c in range(3):
+                alpha.addcmul_(part[..., c], image[..., c])
             out[top:bottom, left:right] = alpha.clamp_(0.0, 1.0).numpy()
     return out
+
+
+def _runs(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Adjacent (left, right) spans joined into runs."""
+    runs: list[tuple[int, int]] = []
+    for left, right in spans:
+        if runs and runs[-1][1] == left:
+            runs[-1] = (runs[-1][0], right)
+        else:
+            runs.append((left, right))
+    return runs
 
 
 def _settled_value(window: np.ndarray) -> float | None:
