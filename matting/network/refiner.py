@@ -176,13 +176,19 @@ def _source_span(n_out: int, n_in: int, start: int, stop: int) -> tuple[int, int
     return int(i0[0]), int(i1[-1]) + 1
 
 
+def _window_max(x: Tensor, radius: int) -> Tensor:
+    """Maximum over the (2r+1)^2 window, separably (rows, then columns)."""
+    k = 2 * radius + 1
+    x = F.max_pool2d(x, (k, 1), 1, (radius, 0))
+    return F.max_pool2d(x, (1, k), 1, (0, radius))
+
+
 def settled(alpha: Tensor, radius: int, tolerance: float = 1 / 255) -> np.ndarray:
     """Where the network's alpha (1x1xhxw, working resolution) is settled: 0 where it is within
     ``tolerance`` of 0 over the whole (2r+1)^2 window around a pixel, 1 where it is within
     ``tolerance`` of 1, NaN elsewhere (the uncertain band, where the refiner has work to do):
     an hxw float32 map for ``apply_strips``."""
-    hi = F.max_pool2d(alpha.float(), 2 * radius + 1, 1, radius)[0, 0]
-    lo = -F.max_pool2d(-alpha.float(), 2 * radius + 1, 1, radius)[0, 0]
+    hi, lo = _window_max(alpha.float(), radius)[0, 0], -_window_max(-alpha.float(), radius)[0, 0]
     out = torch.full_like(hi, float("nan"))
     out[hi <= tolerance] = 0.0
     out[lo >= 1.0 - tolerance] = 1.0
