@@ -11,6 +11,9 @@ from .errors import (
     ModelNotFoundError,
 )
 
+# The package version, also the shipped model's (its metadata "version"); pyproject reads it here.
+__version__ = "0.2.0"
+
 
 def __getattr__(name: str):
     # Lazy: importing matting (e.g. for its errors) does not import torch.
@@ -22,6 +25,7 @@ def __getattr__(name: str):
 
 
 __all__ = [
+    "__version__",
     "MattingEngine", "MattingError", "Cancelled", "ImageReadError", "ImageWriteError",
     "ModelFileError", "ModelNotFoundError",
 ]

@@ -18,9 +18,10 @@ from safetensors.torch import save_file
 
 from .errors import ModelFileError, ModelNotFoundError
 from .network import MSIAConfig, MSIANet, build_from_config
+from .resources import resources_dir
 
 FORMAT = "msia-matte/1"
-MODELS_DIR = Path(__file__).resolve().parents[1] / "resources" / "models"
+MODELS_DIR = resources_dir() / "models"  # the installed package data (matting/resources.py)
 DEFAULT_MODEL_NAME = "msia-matte-lite0.safetensors"
 MODEL_DIR_ENV = "MSIA_MATTE_MODEL_DIR"
 
@@ -96,7 +97,8 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> tuple[MS
 
 
 def model_dirs() -> list[Path]:
-    """Where installed models are looked for: $MSIA_MATTE_MODEL_DIR, then resources/models/."""
+    """Where installed models are looked for: $MSIA_MATTE_MODEL_DIR first, then the models that ship
+    with the package (``resources/models/`` in the repository)."""
     dirs = [Path(os.environ[MODEL_DIR_ENV])] if os.environ.get(MODEL_DIR_ENV) else []
     return dirs + [MODELS_DIR]
 

