@@ -27,9 +27,9 @@ import datetime as dt
 import json
 import math
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import cv2
 import numpy as np
@@ -37,6 +37,7 @@ import torch
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
+from matting.config_section import ConfigSection
 from matting.engine import predict_alpha
 from matting.metrics import gradient_error, mse, sad
 from matting.network import MSIANet, build_from_config
@@ -53,7 +54,7 @@ from .train import JsonlLog, read_config
 
 
 @dataclass
-class RefinerRecipe:
+class RefinerRecipe(ConfigSection):
     steps: int = 2000
     batch_size: int = 4
     lr: float = 1e-3
@@ -68,13 +69,7 @@ class RefinerRecipe:
     checkpoint_every: int = 50
     dev_every: int = 250
     log_every: int = 10
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "RefinerRecipe":
-        bad = set(d) - {f.name for f in fields(cls)}
-        if bad:
-            raise ValueError(f"unknown refiner recipe fields: {sorted(bad)}")
-        return cls(**d)
+    section: ClassVar[str] = "refiner recipe"
 
 
 def combined_model(coarse: MSIANet, refiner: GuidedRefiner) -> MSIANet:

@@ -5,15 +5,17 @@ decoder widths are ours, chosen by measurement on 2 CPU cores (see README, "Spee
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from dataclasses import asdict, dataclass
+from typing import Any, ClassVar
+
+from ..config_section import ConfigSection
 
 BACKBONES = ("efficientnet_lite0", "resnext50_32x4d", "resnext101_32x8d")
 VARIANTS = ("baseline", "ini", "ini_sed", "full")
 
 
 @dataclass
-class RefinerConfig:
+class RefinerConfig(ConfigSection):
     """The full-resolution refinement stage (``refiner.py``): a learned colour guided filter.
 
     radius: box window radius at working resolution (window 2r+1); eps: the classic guided
@@ -30,22 +32,11 @@ class RefinerConfig:
     eps: float = 1e-4
     channels: int = 32
     hidden_channels: int = 16
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "RefinerConfig":
-        return cls(**_known_fields(cls, d, "refiner"))
-
-
-def _known_fields(cls: type, d: dict[str, Any], what: str) -> dict[str, Any]:
-    """``d`` unchanged, or ValueError naming the keys ``cls`` does not have."""
-    unknown = set(d) - {f.name for f in fields(cls)}
-    if unknown:
-        raise ValueError(f"unknown {what} config fields: {sorted(unknown)}")
-    return d
+    section: ClassVar[str] = "refiner"
 
 
 @dataclass
-class MSIAConfig:
+class MSIAConfig(ConfigSection):
     """Configuration of ``MSIANet``.
 
     variant (Table 3 of the paper):
@@ -71,6 +62,7 @@ class MSIAConfig:
     fine_channels: int = 32  # the 3x3 conv on F_cat (stride 4) before the 1-channel conv
     assembly_eps: float = 1e-6  # eq. 2-3
     refiner: RefinerConfig | None = None  # full-resolution stage after the network (refiner.py)
+    section: ClassVar[str] = "network"
 
     def __post_init__(self) -> None:
         if self.backbone not in BACKBONES:
@@ -96,7 +88,3 @@ class MSIAConfig:
         if d["aspp_rates"] is not None:
             d["aspp_rates"] = list(d["aspp_rates"])
         return d
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "MSIAConfig":
-        return cls(**_known_fields(cls, d, "network"))
