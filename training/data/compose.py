@@ -30,3 +30,10 @@ def composite(fg: np.ndarray, alpha: np.ndarray, bg: np.ndarray, rounding: str =
     elif rounding != "truncate":
         raise ValueError(f"rounding must be 'round' or 'truncate', not {rounding!r}")
     return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def adobe_background(fg_index: int, k: int, per_fg: int, n_backgrounds: int, offset: int = 0) -> int:
+    """Index of the k-th of ``per_fg`` fixed backgrounds of foreground ``fg_index`` in a sorted
+    background list, as Adobe's composition script assigns them: foreground i takes backgrounds
+    i*N .. i*N+N-1 (after ``offset``), wrapping around a list that is too short."""
+    return (offset + fg_index * per_fg + k) % n_backgrounds

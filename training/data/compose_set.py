@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from .compose import composite, fit_background
+from .compose import adobe_background, composite, fit_background
 from .prepare import read_rgb, write_png
 from .readers import _match, read_backgrounds
 
@@ -39,7 +39,7 @@ def compose_set(fg_dir: Path, alpha_dir: Path, bg_dir: Path, per_fg: int, out: P
                 bar.update(1)
                 if (out / "merged" / name).is_file():
                     continue
-                j = int(rng.integers(len(backgrounds))) if shuffle else (i * per_fg + k) % len(backgrounds)
+                j = int(rng.integers(len(backgrounds))) if shuffle else adobe_background(i, k, per_fg, len(backgrounds))
                 bg = fit_background(read_rgb(backgrounds[j]), h, w)
                 write_png(out / "merged" / name, composite(fg, alpha, bg, rounding))
                 write_png(out / "alpha" / name, alpha)

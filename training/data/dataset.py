@@ -1,32 +1,45 @@
-"""The training dataset: DIM-style composites drawn afresh each time, and real photos.
+"""The training dataset: DIM-style composites, drawn afresh each time or fixed as the paper's, and
+real photos.
 
 Per item (deterministic in (seed, epoch, index), safe in DataLoader workers):
-  1. pick a pair (sources can be weighted, e.g. to see the few high-quality alphas more often);
-  2. with probability ``composite_prob`` composite its foreground over a random background
-     (on-the-fly DIM composition, eq. 1; foreground colour-jittered with ``colour_jitter_prob``,
-     and with ``second_subject_prob`` a second subject pasted in front: alpha = 1 - (1-a1)(1-a2)),
-     otherwise use the original photo with its real background (when the pair has one);
+  1-2, ``composition: "random"`` (the CPU configs): pick a pair (sources can be weighted, e.g. to
+     see the few high-quality alphas more often); with probability ``composite_prob`` composite its
+     foreground over a random background (rescaled to cover, random window, maybe mirrored;
+     foreground colour-jittered with ``colour_jitter_prob``, and with ``second_subject_prob`` a
+     second subject pasted in front: alpha = 1 - (1-a1)(1-a2)), otherwise use the original photo
+     with its real background (when the pair has one);
+  1-2, ``composition: "adobe"`` (the paper configs): the fixed set of Deep Image Matting, which the
+     paper follows (Sec. 4): item j is foreground j // N over its (j % N)-th of N =
+     ``backgrounds_per_fg`` backgrounds, assigned in order as Adobe's script does
+     (``compose.adobe_background``), the background only ever upscaled and its top-left corner
+     kept (``compose.fit_background``); indices past n_fg * N wrap around;
   3. scale jitter, random square crop (centred on the unknown region with p = 0.5; the largest
      square with ``p_whole``), resize to ``out_size``, horizontal flip.
+
+``val_foregrounds`` holds that many foregrounds out of the training pairs (seeded) for model
+selection: ``validation_samples`` composites each over ``val_backgrounds_per_fg`` fixed backgrounds
+that no training composite of the adobe mode uses; the test set is never looked at in training.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import cv2
 import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from matting.config_section import ConfigSection
+
 from .augment import jitter_colour, random_crop_resize, rescale
-from .compose import composite
+from .compose import adobe_background, composite, fit_background
 from .readers import Pair, read_backgrounds, read_composition1k, read_distinctions646, read_images_alphas, read_prepared
 
 
 @dataclass
-class DataConfig:
+class DataConfig(ConfigSection):
     """Where the data is and how it is augmented (one JSON object in the training config)."""
 
     kind: str = "pairs"
@@ -45,20 +58,24 @@ class DataConfig:
     colour_jitter_prob: float = 0.3
     second_subject_prob: float = 0.2
     scale_jitter: tuple[float, float] = (0.75, 1.25)
+    composition: str = "random"  # random | adobe (the paper's fixed backgrounds per foreground)
+    backgrounds_per_fg: int = 100  # adobe: N per foreground (100 for Composition-1K, as the paper)
+    val_foregrounds: int = 0  # foregrounds held out of training for model selection (seeded)
+    val_backgrounds_per_fg: int = 4  # composites per held-out foreground
+    val_seed: int = 0
+    section: ClassVar[str] = "data"
 
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "DataConfig":
-        known = {f.name for f in fields(cls)}
-        bad = set(d) - known
-        if bad:
-            raise ValueError(f"unknown data config fields: {sorted(bad)}")
-        cfg = cls(**d)
-        cfg.crop_sizes = tuple(cfg.crop_sizes)
-        cfg.scale_jitter = tuple(cfg.scale_jitter)
-        return cfg
+    def __post_init__(self) -> None:
+        self.crop_sizes = tuple(self.crop_sizes)
+        self.scale_jitter = tuple(self.scale_jitter)
+        if self.composition not in ("random", "adobe"):
+            raise ValueError(f"composition must be 'random' or 'adobe', not {self.composition!r}")
+        if self.backgrounds_per_fg < 1 or self.val_backgrounds_per_fg < 1 or self.val_foregrounds < 0:
+            raise ValueError("backgrounds_per_fg and val_backgrounds_per_fg must be >= 1, val_foregrounds >= 0")
 
 
 def read_pairs(cfg: DataConfig) -> list[Pair]:
+    """Every pair of every root (training and held-out validation foregrounds together)."""
     pairs: list[Pair] = []
     for root in cfg.roots:
         if cfg.layout == "prepared":
@@ -72,6 +89,50 @@ def read_pairs(cfg: DataConfig) -> list[Pair]:
         else:
             raise ValueError(f"unknown layout {cfg.layout!r}")
     return pairs
+
+
+def split_validation(pairs: list[Pair], cfg: DataConfig) -> tuple[list[Pair], list[Pair]]:
+    """(training pairs, ``cfg.val_foregrounds`` held-out pairs), chosen with ``cfg.val_seed``;
+    both keep the readers' (sorted) order."""
+    n = cfg.val_foregrounds
+    if n == 0:
+        return pairs, []
+    if n >= len(pairs):
+        raise ValueError(f"val_foregrounds = {n}, but there are only {len(pairs)} foregrounds")
+    held = set(np.random.default_rng(cfg.val_seed).permutation(len(pairs))[:n].tolist())
+    return [p for i, p in enumerate(pairs) if i not in held], [p for i, p in enumerate(pairs) if i in held]
+
+
+@dataclass(frozen=True)
+class CompositeSample:
+    """A validation image made when it is read: a held-out foreground over a fixed background
+    (Deep Image Matting's rule). ``read()`` gives (rgb, alpha) as uint8."""
+
+    name: str
+    fg: Path
+    alpha: Path
+    background: Path
+
+    def read(self) -> tuple[np.ndarray, np.ndarray]:
+        fg, alpha = _rgb(self.fg), _gray(self.alpha)
+        if alpha.shape != fg.shape[:2]:
+            alpha = cv2.resize(alpha, fg.shape[1::-1], interpolation=cv2.INTER_AREA)
+        bg = fit_background(_rgb(self.background), *alpha.shape)
+        return composite(fg, alpha, bg), alpha
+
+
+def validation_samples(data_cfg: dict[str, Any]) -> list[CompositeSample]:
+    """The held-out foregrounds of ``data_cfg`` (``val_foregrounds``), each over
+    ``val_backgrounds_per_fg`` backgrounds taken after the ones the training composites use."""
+    cfg = DataConfig.from_dict(data_cfg)
+    train_pairs, held = split_validation(read_pairs(cfg), cfg)
+    if not held:
+        return []
+    backgrounds = read_backgrounds(cfg.backgrounds, cfg.background_pattern)
+    offset = len(train_pairs) * cfg.backgrounds_per_fg  # adobe mode: the first unused background
+    m = cfg.val_backgrounds_per_fg
+    return [CompositeSample(f"{p.alpha.stem}_{k}", p.fg, p.alpha, backgrounds[adobe_background(i, k, m, len(backgrounds), offset)])
+            for i, p in enumerate(held) for k in range(m)]
 
 
 def _rgb(path: Path) -> np.ndarray:
@@ -150,8 +211,23 @@ class MattingDataset(Dataset):
         union[win] = 1 - (1 - a1[win]) * (1 - a2.astype(np.float32) / 255.0)
         return image, np.round(union * 255).astype(np.uint8)
 
-    def _draw(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """Steps 1-2: a weighted pair, composited over a background or as photographed."""
+    def _adobe(self, index: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Steps 1-2 of the adobe mode: the fixed composite ``index`` (wrapping around). Colour
+        jitter and a second subject still apply with their probabilities (0 in the paper configs)."""
+        n = self.cfg.backgrounds_per_fg
+        j = index % (len(self.pairs) * n)
+        fg, alpha = self._subject(self.pairs[j // n], rng)
+        bg = _rgb(self.backgrounds[adobe_background(j // n, j % n, n, len(self.backgrounds))])
+        image = composite(fg, alpha, fit_background(bg, *alpha.shape))
+        if rng.random() < self.cfg.second_subject_prob:
+            image, alpha = self._add_subject(image, alpha, rng)
+        return image, alpha
+
+    def _draw(self, rng: np.random.Generator, index: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """Steps 1-2: a weighted pair, composited over a background or as photographed (random
+        mode), or the fixed composite ``index`` (adobe mode)."""
+        if self.cfg.composition == "adobe":
+            return self._adobe(index, rng)
         pair = self._pick(rng)
         if pair.image is None or rng.random() < self.cfg.composite_prob:
             return self._composite(pair, rng)
@@ -162,7 +238,7 @@ class MattingDataset(Dataset):
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
         rng = np.random.default_rng([self.seed, self.epoch, index])
-        image, alpha = self._draw(rng)
+        image, alpha = self._draw(rng, index)
         lo, hi = self.cfg.scale_jitter
         image, alpha = rescale([image, alpha], rng.uniform(lo, hi))
         image, alpha = random_crop_resize(image, alpha, self.cfg.crop_sizes, self.cfg.out_size, rng,
@@ -176,6 +252,6 @@ class MattingDataset(Dataset):
 def build_dataset(data_cfg: dict[str, Any], length: int, seed: int = 0) -> MattingDataset:
     """What ``training.train`` calls: read and check every pair now, then the dataset."""
     cfg = DataConfig.from_dict(data_cfg)
-    pairs = read_pairs(cfg)
+    pairs, _ = split_validation(read_pairs(cfg), cfg)
     backgrounds = read_backgrounds(cfg.backgrounds, cfg.background_pattern)
     return MattingDataset(pairs, backgrounds, cfg, length, seed)
