@@ -14,28 +14,19 @@ side) and its contrast raised around 0.5: a soft, slightly wrong edge. ``--split
 the split of each stem from build/data/index.json (written by ``training.data.prepare``); the
 shipped model saw the ``train`` photos, so figures on them flatter the network.
 
-Measured (``python bench/refine_auto.py --split dev --bands 6 10 --priors 0 1e-3``, the 6 held-out
-photos at <= 800 px, shipped model msia-matte-lite0 0.2.0 with its default flip averaging, 2 CPU
-cores):
+The table (with the setting above it) is also written to ``--out`` (default
+``bench/results/refine_auto.md``), which ``bench/paste_results.py`` pastes into the README.
 
-| matte | SAD | MSE | photos better (SAD) | extra s/img |
-|---|---:|---:|---:|---:|
-| network | 21.145 | 0.02923 | 0/6 | 0.00 |
-| auto band 6, prior 0 | 15.004 | 0.02491 | 5/6 | 1.76 |
-| auto band 6, prior 0.001 | 17.592 | 0.02563 | 6/6 | 1.34 |
-| auto band 10, prior 0 | 14.952 | 0.02297 | 6/6 | 2.27 |
-| auto band 10, prior 0.001 | 18.056 | 0.02440 | 6/6 | 1.88 |
-
-(The stage-1 model 0.1.0 gave the same ranking: SAD 22.41 -> 18.61 with band 10, prior 0.)
-
-So refinement is offered (``--refine-edges``, the app's Edit > Refine edges, the batch option)
-with prior 0 and a band of 1.25 % of the long side (10 px at 800 px); it costs ~2 s per photo,
-so it is not on by default.
+Earlier runs of ``--split dev --bands 6 10 --priors 0 1e-3`` (with flip averaging on, as 0.2.0
+first shipped) ranked band 10 with prior 0 best, so refinement is offered (``--refine-edges``, the
+app's Edit > Refine edges, the batch option) with prior 0 and a band of 1.25 % of the long side
+(10 px at 800 px); it costs ~2 s per photo, so it is not on by default.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -75,6 +66,8 @@ def main() -> None:
     p.add_argument("--model", type=Path, help="model file (default: the installed one)")
     p.add_argument("--split", choices=("dev", "train"), help="only stems of this split (build/data/index.json)")
     p.add_argument("--index", type=Path, default=ROOT / "build" / "data" / "index.json")
+    p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "refine_auto.md",
+                   help="where the Markdown table goes")
     args = p.parse_args()
 
     pairs = find_pairs(args.images, args.alphas)
@@ -87,7 +80,8 @@ def main() -> None:
         from matting.engine import MattingEngine
 
         engine = MattingEngine(args.model, device="cpu")
-        source, predict = f"{engine.model_info['model']} {engine.model_info['version']}", engine.predict
+        flip = "flip averaging on" if engine.flip else "flip averaging off"
+        source, predict = f"{engine.model_info['model']} {engine.model_info['version']}, {flip}", engine.predict
     variants = [(b, pr) for b in args.bands for pr in args.priors]
     rows: dict[str, list[tuple[float, float, float]]] = {"network": []}
     for b, pr in variants:
@@ -106,12 +100,16 @@ def main() -> None:
         print(f"{pair.name}: network SAD {rows['network'][-1][0]:.2f}, best refined "
               f"{min(v[-1][0] for k, v in rows.items() if k != 'network'):.2f}", flush=True)
     base = np.array(rows["network"])
-    print(f"\n{len(pairs)} photos ({args.split or 'all'}) at <= {args.max_long} px; alpha: {source}")
-    print("| matte | SAD | MSE | photos better (SAD) | extra s/img |\n|---|---:|---:|---:|---:|")
+    lines = [f"`python bench/refine_auto.py {' '.join(sys.argv[1:])}`: {len(pairs)} photos ({args.split or 'all'}) "
+             f"at <= {args.max_long} px; alpha: {source}; SAD /1000 and MSE over the whole image", "",
+             "| matte | SAD | MSE | photos better (SAD) | extra s/img |", "|---|---:|---:|---:|---:|"]
     for k, v in rows.items():
         v = np.array(v)
         better = int((v[:, 0] < base[:, 0] - 1e-9).sum())
-        print(f"| {k} | {v[:, 0].mean():.3f} | {v[:, 1].mean():.5f} | {better}/{len(v)} | {v[:, 2].mean():.2f} |")
+        lines.append(f"| {k} | {v[:, 0].mean():.3f} | {v[:, 1].mean():.5f} | {better}/{len(v)} | {v[:, 2].mean():.2f} |")
+    print("\n" + "\n".join(lines))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

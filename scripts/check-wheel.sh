@@ -7,8 +7,10 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cd "$repo"
-.venv/bin/python -m pip wheel --quiet --no-deps --no-build-isolation -w "$work/dist" .
+# build from a copy: setuptools' build/ folder would otherwise keep files deleted since
+mkdir "$work/src"
+cp -r "$repo"/{pyproject.toml,README.md,matting,app,training,resources} "$work/src/"
+"$repo/.venv/bin/python" -m pip wheel --quiet --no-deps --no-build-isolation -w "$work/dist" "$work/src"
 wheel=$(ls "$work"/dist/msia_matte-*.whl)
 echo "built $(basename "$wheel") ($(du -h "$wheel" | cut -f1))"
 python3 -m venv "$work/venv"

@@ -2,7 +2,7 @@
 
 1x1 branch, one 3x3 atrous branch per rate (padding = rate), image pooling, concat, 1x1 projection
 with BN, ReLU and dropout. The pooling branch has no BatchNorm: with batch size 1 in training a
-BN over a 1x1 map fails (design.md), so it uses a 1x1 conv with bias and ReLU.
+BN over a 1x1 map fails (PyTorch refuses it), so it uses a 1x1 conv with bias and ReLU.
 """
 from __future__ import annotations
 
