@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import torch
 from torch import nn
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -16,6 +17,27 @@ TF_STD = (0.5, 0.5, 0.5)
 def dilation_flags(output_stride: int) -> tuple[bool, bool, bool]:
     """torchvision's replace_stride_with_dilation for layer2..4 at a given output stride."""
     return {32: (False, False, False), 16: (False, False, True), 8: (False, True, True)}[output_stride]
+
+
+def load_weights_file(module: nn.Module, path: str | Path, what: str, drop_prefixes: tuple[str, ...] = ()) -> None:
+    """Load an ImageNet state_dict file into ``module`` strictly (no pickle beyond tensors); keys
+    starting with ``drop_prefixes`` (a classifier head the trunk lacks) are left out. Every error
+    is a ``ModelFileError`` naming the file."""
+    from ..errors import ModelFileError
+
+    path = Path(path)
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise ModelFileError(f"{path}: backbone weights file not found") from None
+    except Exception as exc:  # truncated or not a state_dict
+        raise ModelFileError(f"{path}: cannot read backbone weights ({exc})") from None
+    if drop_prefixes:
+        state = {k: v for k, v in state.items() if not k.startswith(drop_prefixes)}
+    try:
+        module.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        raise ModelFileError(f"{path}: does not match {what} ({exc})") from None
 
 
 def build_backbone(name: str, output_stride: int) -> tuple[nn.Module, tuple[float, ...], tuple[float, ...]]:

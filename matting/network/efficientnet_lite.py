@@ -113,21 +113,9 @@ class EfficientNetLite(nn.Module):
 
     def load_imagenet(self, path: str | Path) -> None:
         """Load the ImageNet state_dict file; every trunk key must match (head keys may be unused)."""
-        from ..errors import ModelFileError
+        from .backbones import load_weights_file
 
-        path = Path(path)
-        try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-        except FileNotFoundError:
-            raise ModelFileError(f"{path}: backbone weights file not found") from None
-        except Exception as exc:  # truncated or not a state_dict
-            raise ModelFileError(f"{path}: cannot read backbone weights ({exc})") from None
-        if not self.include_head:
-            state = {k: v for k, v in state.items() if not k.startswith(HEAD_KEYS_PREFIXES)}
-        try:
-            self.load_state_dict(state, strict=True)
-        except RuntimeError as exc:
-            raise ModelFileError(f"{path}: does not match EfficientNet-Lite0 ({exc})") from None
+        load_weights_file(self, path, "EfficientNet-Lite0", () if self.include_head else HEAD_KEYS_PREFIXES)
 
 
 def lite0_imagenet_path() -> Path | None:

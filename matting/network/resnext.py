@@ -97,19 +97,9 @@ class ResNeXt(nn.Module):
 
     def load_torchvision_checkpoint(self, path: str | Path) -> None:
         """Load a torchvision ImageNet state_dict file strictly (nothing is downloaded)."""
-        from ..errors import ModelFileError
+        from .backbones import load_weights_file
 
-        path = Path(path)
-        try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-        except FileNotFoundError:
-            raise ModelFileError(f"{path}: backbone checkpoint not found") from None
-        except Exception as exc:
-            raise ModelFileError(f"{path}: cannot read backbone checkpoint ({exc})") from None
-        try:
-            self.load_state_dict(state, strict=True)
-        except RuntimeError as exc:
-            raise ModelFileError(f"{path}: does not match {type(self).__name__} ({exc})") from None
+        load_weights_file(self, path, type(self).__name__)
 
 
 def resnext50_32x4d(replace_stride_with_dilation: tuple[bool, bool, bool] = (False, False, False)) -> ResNeXt:
