@@ -48,16 +48,24 @@ def test_training_lowers_the_loss_and_exports_models(tmp_path) -> None:
     assert (tmp_path / "run/best.safetensors").is_file()
 
 
-def test_resume_continues_exactly(tmp_path) -> None:
+@pytest.fixture(scope="module")
+def straight_run(tmp_path_factory) -> Path:
+    """The tiny config trained without a stop (2 epochs of 4 steps): the reference of the resume
+    test and the first stage of the second-stage tests (one run serves all three)."""
+    out = tmp_path_factory.mktemp("straight") / "run"
+    train(tiny_config(out.parent), out)
+    return out
+
+
+def test_resume_continues_exactly(tmp_path, straight_run) -> None:
     cfg = tiny_config(tmp_path)
-    train(cfg, tmp_path / "straight")
     train(cfg, tmp_path / "split", max_steps=3)  # stops mid-epoch 0 (4 steps per epoch)
     train(cfg, tmp_path / "split", resume=True)
-    a, b = weights_of(tmp_path / "straight/last.pt"), weights_of(tmp_path / "split/last.pt")
+    a, b = weights_of(straight_run / "last.pt"), weights_of(tmp_path / "split/last.pt")
     assert a.keys() == b.keys()
     for k in a:
         assert torch.equal(a[k], b[k]), k
-    lr_a = [json.loads(l)["lr"] for l in (tmp_path / "straight/log.jsonl").read_text().splitlines() if '"lr"' in l]
+    lr_a = [json.loads(l)["lr"] for l in (straight_run / "log.jsonl").read_text().splitlines() if '"lr"' in l]
     lr_b = [json.loads(l)["lr"] for l in (tmp_path / "split/log.jsonl").read_text().splitlines() if '"lr"' in l]
     assert lr_a == lr_b
 
@@ -93,10 +101,9 @@ def test_shipped_configs_parse() -> None:
         MSIAConfig.from_dict(model)
 
 
-def test_second_stage_starts_from_the_init_model(tmp_path) -> None:
+def test_second_stage_starts_from_the_init_model(tmp_path, straight_run) -> None:
     """``recipe.init``: with lr 0 the second stage's parameters stay exactly the first stage's."""
-    train(tiny_config(tmp_path, epochs=1), tmp_path / "stage1")
-    first = tmp_path / "stage1/last.safetensors"
+    first = straight_run / "last.safetensors"
     train(tiny_config(tmp_path, epochs=1, iters_per_epoch=2, lr=0.0, init=str(first)), tmp_path / "stage2")
     a, _ = load_model(first)
     b, _ = load_model(tmp_path / "stage2/last.safetensors")
@@ -117,15 +124,14 @@ def test_second_stage_starts_from_the_init_model(tmp_path) -> None:
     assert meta["dev_comparison"] == {"setting": "one image", "models": [
         {"model": "tiny", "sad": 1.5, "mse": 0.01, "grad": 2.0, "conn": 1.4, "seconds": 0.2}]}
     assert meta["flip_average"] is True
-    assert meta["init_model"]["steps"] == 4 and meta["steps"] == 2 and meta["recommended_max_side"] == 384
+    assert meta["init_model"]["steps"] == 8 and meta["steps"] == 2 and meta["recommended_max_side"] == 384
     assert json.loads((tmp_path / "summary.json").read_text())["steps"] == 2
 
 
-def test_init_model_with_another_config_is_refused_by_name(tmp_path) -> None:
-    train(tiny_config(tmp_path, epochs=1), tmp_path / "stage1")
-    cfg = tiny_config(tmp_path, epochs=1, init=str(tmp_path / "stage1/last.safetensors"))
+def test_init_model_with_another_config_is_refused_by_name(tmp_path, straight_run) -> None:
+    cfg = tiny_config(tmp_path, epochs=1, init=str(straight_run / "last.safetensors"))
     cfg["model"]["decoder_channels"] = 8
-    with pytest.raises(ValueError, match="stage1/last.safetensors"):
+    with pytest.raises(ValueError, match="run/last.safetensors"):
         train(cfg, tmp_path / "stage2")
 
 
