@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -34,17 +35,17 @@ def weights_of(path: Path) -> dict[str, torch.Tensor]:
 
 
 def test_training_lowers_the_loss_and_exports_models(tmp_path) -> None:
-    cfg = tiny_config(tmp_path, epochs=3, iters_per_epoch=10, lr=0.05)
+    cfg = tiny_config(tmp_path, epochs=3, iters_per_epoch=5, lr=0.05)  # 15 steps: the l1 ratio is ~0.55
     train(cfg, tmp_path / "run")
     log = [json.loads(line) for line in (tmp_path / "run/log.jsonl").read_text().splitlines()]
     steps = [r for r in log if "loss" in r]
-    assert [r["step"] for r in steps] == list(range(1, 31))
+    assert [r["step"] for r in steps] == list(range(1, 16))
     first, last = sum(r["l1"] for r in steps[:5]) / 5, sum(r["l1"] for r in steps[-5:]) / 5
     assert last < first * 0.8, (first, last)
     assert steps[0]["w_ssim"] == 0.1 and steps[-1]["w_ssim"] == 0.025  # eq. 8's switch
     assert steps[-1]["lr"] < steps[0]["lr"]  # poly decay
     model, meta = load_model(tmp_path / "run/last.safetensors")
-    assert meta["steps"] == 30 and meta["recipe"]["lr"] == 0.05 and meta["name"] == "tiny"
+    assert meta["steps"] == 15 and meta["recipe"]["lr"] == 0.05 and meta["name"] == "tiny"
     assert (tmp_path / "run/best.safetensors").is_file()
 
 
@@ -76,7 +77,10 @@ def test_torchrun_two_processes_keep_identical_weights(tmp_path) -> None:
     cfg_path = tmp_path / "cfg.json"
     cfg_path.write_text(json.dumps(cfg))
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517",
+    with socket.socket() as s:  # a free port: another run of the suite on this machine may hold a fixed one
+        s.bind(("127.0.0.1", 0))
+        port = str(s.getsockname()[1])
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", port,
            "-m", "tests.ddp_probe", str(cfg_path), str(tmp_path / "ddp")]
     result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=280)
     assert result.returncode == 0, result.stderr[-3000:]
