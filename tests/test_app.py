@@ -26,11 +26,17 @@ def _window(qtbot, tmp_path, model):
     return w
 
 
+def settle(qtbot, window) -> None:
+    """Wait until the display pipeline has drawn the current state (it renders in workers)."""
+    qtbot.waitUntil(lambda: not window.display_busy(), timeout=TIMEOUT)
+
+
 def _open(qtbot, window, tmp_path, photo):
     path = tmp_path / "cat.png"
     Image.fromarray(photo[::2, ::2]).save(path)
     with qtbot.waitSignal(window.foregroundReady, timeout=TIMEOUT):
         window.open_path(path)
+    settle(qtbot, window)
     return window
 
 
@@ -68,8 +74,10 @@ def test_views_switch_and_panes_zoom_together(qtbot, opened) -> None:
     panes = opened.compare.visible_panes
     assert len(panes) == 3
     opened.set_view("alpha")
+    settle(qtbot, opened)
     alpha_img = panes[0].canvas.pixmap_item.pixmap().toImage()
     opened.set_view("original")
+    settle(qtbot, opened)
     original_img = panes[0].canvas.pixmap_item.pixmap().toImage()
     assert alpha_img.size() == original_img.size() and alpha_img != original_img
     panes[1].canvas.set_zoom(4.0, QPointF(60, 40))
@@ -117,7 +125,7 @@ def test_refine_edges_changes_only_the_soft_edge_and_undoes(qtbot, opened_shippe
     before = opened.doc.alpha.copy()
     band = auto_trimap(before) == 128
     with qtbot.waitSignal(opened.refined, timeout=TIMEOUT):
-        opened.act_refine_edges.trigger()
+        opened.actions.refine_edges.trigger()
     after = opened.doc.alpha
     changed = np.abs(after - before) > 1e-6
     assert changed[band].any()
@@ -129,8 +137,8 @@ def test_refine_edges_changes_only_the_soft_edge_and_undoes(qtbot, opened_shippe
 def test_flip_setting_recomputes_and_is_kept(qtbot, opened) -> None:
     before = opened.doc.alpha.copy()
     with qtbot.waitSignal(opened.foregroundReady, timeout=TIMEOUT):
-        opened.act_flip.trigger()
-    assert opened.act_flip.isChecked() and opened.engine.get().flip is True
+        opened.actions.flip.trigger()
+    assert opened.actions.flip.isChecked() and opened.engine.get().flip is True
     assert opened.settings.value("engine/flip") in (True, "true")
     assert not np.array_equal(opened.doc.alpha, before)
 
