@@ -113,6 +113,24 @@ def test_region_pixels_match_the_full_size_view() -> None:
         assert np.array_equal(part, full[7:37, 13:53]), mode
 
 
+# ---------------------------------------------------------------- bug 1: Refine edges
+def test_refine_edges_in_the_app_is_the_cli_refinement_and_keeps_sky_in_hair(qtbot, win, tmp_path) -> None:
+    from matting.refine import refine_auto
+    from tests.test_refine import _hair_over_sky
+
+    rgb, truth, seed = _hair_over_sky(gap=False)
+    path = tmp_path / "hair.png"
+    Image.fromarray(rgb).save(path)
+    _open(qtbot, win, path)
+    win.doc.apply_refinement(seed)  # the soft matte a network gives for such hair
+    with qtbot.waitSignal(win.refined, timeout=TIMEOUT):
+        win.actions.refine_edges.trigger()
+    out = win.doc.alpha
+    assert np.array_equal(out, refine_auto(rgb, seed))  # exactly what `--refine-edges` computes
+    low = (slice(850, 1100), slice(0, 190))
+    assert out[low].mean() < 0.8  # the sky between the strands is not made solid
+
+
 # ---------------------------------------------------------------- bug 2: three panes at 2 %
 def test_three_panes_after_side_by_side_keep_the_fit(qtbot, win, cat) -> None:
     win.set_layout("side-by-side")
