@@ -3,12 +3,14 @@ thread only swaps finished pictures in, whatever the photo's size (a 24 MP photo
 float alpha and 288 MB of float colour; compositing it on the GUI thread froze the window for
 seconds, the blur for minutes).
 
-Levels (a two-level pyramid):
+Levels:
   * the proxy: the photo, its matte and its foreground colours reduced so that the long side is
     at most ``PROXY_SIDE``; made once per photo (in the open worker), per matte and per
     foreground estimate. Background plates (colour, image scaled to cover, blurred original)
     are made at this scale and cached per background; pictures (one per view mode, matte,
-    foreground, background and edge colour) are rendered from it and cached (``PICTURE_CACHE``).
+    foreground, background and edge colour) are rendered from it with their pyramid (halvings
+    down to ``PYRAMID_SMALLEST``) and cached (``PICTURE_CACHE``); a pane draws the level just
+    above its size on screen.
   * detail tiles: once a pane's zoom magnifies the proxy, the visible area is rendered from the
     full-resolution arrays at screen resolution (at most one photo pixel per screen pixel, so
     pixel-exact past 100 %) after the view has been still for ``DETAIL_DELAY_MS``. The plate of a
@@ -25,7 +27,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from PySide6.QtCore import QObject, QRectF, QTimer, Signal
+from PySide6.QtCore import QObject, QPoint, QTimer, Signal
 from PySide6.QtGui import QImage
 
 from matting.compose import Background, background_plate
@@ -34,6 +36,7 @@ from matting.progress import check
 from .views.render import compose_view, needs_plate, to_qimage
 
 PROXY_SIDE = 2048
+PYRAMID_SMALLEST = 384  # the smallest pyramid level's long side is above this
 PICTURE_CACHE = 12
 PLATE_CACHE = 4
 DETAIL_DELAY_MS = 120
@@ -58,6 +61,18 @@ def reduce(array: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     if (array.shape[1], array.shape[0]) == size:
         return array
     return cv2.resize(array, size, interpolation=cv2.INTER_AREA)
+
+
+def pyramid(pixels: np.ndarray, smallest: int = PYRAMID_SMALLEST) -> list[QImage]:
+    """``pixels`` and its halvings down to ``smallest`` px on the long side, largest first: a
+    pane draws the level nearest above its size on screen (smooth-scaling the 2048 px proxy into
+    a 500 px pane cost ~50 ms of GUI-thread painting per pane)."""
+    levels = [to_qimage(pixels)]
+    while max(pixels.shape[:2]) > 2 * smallest:
+        h, w = pixels.shape[:2]
+        pixels = cv2.resize(pixels, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA)
+        levels.append(to_qimage(pixels))
+    return levels
 
 
 def make_proxy_rgb(rgb: np.ndarray) -> np.ndarray:
@@ -130,7 +145,7 @@ class DisplayPipeline(QObject):
         self.proxy: Proxy | None = None
         self.background = Background()
         self.edge_color: tuple[int, int, int] = (255, 0, 255)
-        self.pictures: OrderedDict[tuple, tuple[QImage, bool]] = OrderedDict()
+        self.pictures: OrderedDict[tuple, tuple[list[QImage], bool]] = OrderedDict()
         self.plates: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self.pending: set[str] = set()
         self.rendering: dict[str, tuple] = {}  # mode -> the picture being rendered for it
@@ -237,12 +252,12 @@ class DisplayPipeline(QObject):
                 pl = background_plate(p.rgb, background)
                 check(cancel)
             pixels = compose_view(mode, p.rgb, p.alpha, p.fg, pl, colour)
-            return to_qimage(pixels), pixels.shape[2] == 4, pl
+            return pyramid(pixels), pixels.shape[2] == 4, pl
 
         self.rendering[mode] = key
         self._job(f"render:{mode}", job, lambda result: self._rendered(key, plate_key if wants_plate else None, *result))
 
-    def _rendered(self, key: tuple, plate_key: tuple | None, image: QImage, has_alpha: bool, plate) -> None:
+    def _rendered(self, key: tuple, plate_key: tuple | None, image: list[QImage], has_alpha: bool, plate) -> None:
         self.rendering.pop(key[0], None)
         if plate_key is not None:
             self.plates[plate_key] = plate
@@ -317,7 +332,7 @@ class DisplayPipeline(QObject):
         pixels = region_pixels(mode, doc.image.rgb, alpha, fg, plate, p.scale, (x0, y0, x1 - x0, y1 - y0), 1.0,
                                self.edge_color)
         image = to_qimage(pixels)
-        image.setOffset(QRectF(x0 - x, y0 - y, 0, 0).topLeft().toPoint())
+        image.setOffset(QPoint(x0 - x, y0 - y))  # where the clipped region starts in ``rect``
         return image
 
     # ---- jobs

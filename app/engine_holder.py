@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
 from PySide6.QtCore import QSettings
 
 SETTING_KEYS = {"device": "engine/device", "max_side": "engine/max_side", "flip": "engine/flip",
@@ -64,3 +65,21 @@ class EngineHolder:
         for name, value in changes.items():
             settings.setValue(SETTING_KEYS[name], value)
         return self.with_changes(**changes)
+
+
+def warm_up_solvers() -> None:
+    """Run the foreground estimation and the closed-form solver once on a tiny image, in the
+    start-up worker. Their first call imports numba and loads pymatting's compiled functions,
+    which holds Python's lock for about a second (measured: a 1.2 s stall of the GUI thread when
+    it happened as the first matte arrived)."""
+    from matting.compose import estimate_foreground
+    from matting.refine import refine_with_trimap
+
+    rng = np.random.default_rng(0)
+    rgb = rng.integers(0, 255, (24, 24, 3), np.uint8)
+    alpha = np.zeros((24, 24), np.float32)
+    alpha[:, 12:] = 1.0
+    alpha[:, 10:14] = 0.5
+    estimate_foreground(rgb, alpha)
+    trimap = np.where(alpha > 0.9, 255, np.where(alpha < 0.1, 0, 128)).astype(np.uint8)
+    refine_with_trimap(rgb, trimap, alpha)

@@ -26,7 +26,7 @@ from .dialogs.batch import BatchDialog
 from .dialogs.export import ExportOptions
 from .display import DisplayPipeline, make_proxy_rgb
 from .document import Document, Stroke, offered_alpha
-from .engine_holder import EngineHolder
+from .engine_holder import EngineHolder, warm_up_solvers
 from .export_controller import ExportController
 from .panels.background import BackgroundPanel
 from .panels.brush import BrushPanel
@@ -74,6 +74,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.workers = Workers(self)
         self.doc: Document | None = None
+        self._solvers_warm = False
         self.edge_color = QColor(self.settings.value("view/edge_color", "#ff00ff"))
         self.engine = EngineHolder.from_settings(self.settings, model, device, max_side)
         self._build_views()
@@ -425,10 +426,17 @@ class MainWindow(QMainWindow):
             self.compute_matte()
 
     def _load_model(self) -> None:
-        holder = self.engine
+        holder, first = self.engine, not self._solvers_warm
+        self._solvers_warm = True
         self.model_label.setText("model: loading…")
-        self.workers.start(lambda _p, _c: (holder.get().model_info, holder.get().has_refiner),
-                           on_done=lambda r: self._model_loaded(*r), on_failed=self._model_failed, key="model")
+
+        def job(_progress, _cancel):
+            engine = holder.get()
+            if first:
+                warm_up_solvers()
+            return engine.model_info, engine.has_refiner
+
+        self.workers.start(job, on_done=lambda r: self._model_loaded(*r), on_failed=self._model_failed, key="model")
 
     def _model_loaded(self, info: dict, has_refiner: bool) -> None:
         self.actions.flip.setChecked(bool(info.get("flip_average")))

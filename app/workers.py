@@ -38,16 +38,26 @@ class Task(QRunnable):
 
     def run(self) -> None:
         try:
-            result = self.fn(self.signals.progress.emit, self._cancel.is_set)
+            result = self.fn(self._progress, self._cancel.is_set)
         except Cancelled:
-            self.signals.cancelled.emit()
+            self._emit(self.signals.cancelled)
         except MattingError as exc:
-            self.signals.failed.emit(str(exc))
+            self._emit(self.signals.failed, str(exc))
         except Exception as exc:  # never let a traceback reach the user; keep it in the log
             traceback.print_exc()
-            self.signals.failed.emit(f"{type(exc).__name__}: {exc}")
+            self._emit(self.signals.failed, f"{type(exc).__name__}: {exc}")
         else:  # a task that handled cancellation itself (batch: a partial report) still reports
-            self.signals.done.emit(result)
+            self._emit(self.signals.done, result)
+
+    def _progress(self, fraction: float) -> None:
+        self._emit(self.signals.progress, fraction)
+
+    @staticmethod
+    def _emit(signal, *args) -> None:
+        try:
+            signal.emit(*args)
+        except RuntimeError:  # the window closed while the task ran: nobody is listening
+            pass
 
 
 class Workers(QObject):

@@ -62,6 +62,9 @@ class ImageCanvas(QGraphicsView):
         self.content_key: tuple | None = None  # what the picture shows (app/display.py)
         self.has_alpha = False
         self.detail: tuple | None = None  # (rect, step, key) of the detail tile
+        self._levels: list[QImage] = []  # the picture's pyramid, largest first
+        self._level_pixmaps: dict[int, QPixmap] = {}
+        self._level = -1
         self.brush_radius: float | None = None  # painting when set
         self._checker = checker_brush()
         self._stroke: list[QPointF] | None = None
@@ -75,22 +78,40 @@ class ImageCanvas(QGraphicsView):
         """A new photo: the scene is its pixels; the old pictures go."""
         self.scene().setSceneRect(QRectF(0, 0, width, height))
         self.pixmap_item.setPixmap(QPixmap())
+        self._levels, self._level_pixmaps, self._level = [], {}, -1
         self.content_key = None
         self.clear_detail()
 
-    def set_picture(self, image: QImage, key: tuple | None = None, has_alpha: bool = False) -> None:
-        """Show ``image`` (any resolution) stretched over the whole photo."""
-        self.pixmap_item.setPixmap(QPixmap.fromImage(image))
-        rect = self.scene().sceneRect()
-        if rect.isEmpty():
-            self.scene().setSceneRect(QRectF(0, 0, image.width(), image.height()))
-            rect = self.scene().sceneRect()
-        self.pixmap_item.setScale(rect.width() / max(1, image.width()))
+    def set_picture(self, image: QImage | list[QImage], key: tuple | None = None, has_alpha: bool = False) -> None:
+        """Show ``image`` (any resolution, or a pyramid of it, largest first) stretched over the
+        whole photo; the level drawn is the smallest at least as large as the photo on screen."""
+        self._levels = list(image) if isinstance(image, (list, tuple)) else [image]
+        self._level_pixmaps: dict[int, QPixmap] = {}
+        self._level = -1
+        if self.scene().sceneRect().isEmpty():
+            self.scene().setSceneRect(QRectF(0, 0, self._levels[0].width(), self._levels[0].height()))
         self.content_key, self.has_alpha = key, has_alpha
         if self.detail is not None and self.detail[2] != key:
             self.clear_detail()
-        self._update_smoothing()
+        self._choose_level()
         self.viewport().update()
+
+    def _choose_level(self) -> None:
+        if not self._levels:
+            return
+        shown = self.zoom * self.scene().sceneRect().width() * self.devicePixelRatioF()
+        index = 0
+        for i, level in enumerate(self._levels):
+            if level.width() >= shown:
+                index = i
+        if index == self._level:
+            return
+        if index not in self._level_pixmaps:
+            self._level_pixmaps[index] = QPixmap.fromImage(self._levels[index])
+        self._level = index
+        self.pixmap_item.setPixmap(self._level_pixmaps[index])
+        self.pixmap_item.setScale(self.scene().sceneRect().width() / max(1, self._levels[index].width()))
+        self._update_smoothing()
 
     def set_detail(self, image: QImage, rect: tuple[int, int, int, int], step: float, key: tuple) -> None:
         """Show ``image``, the picture of photo area ``rect`` at ``step`` photo pixels per pixel."""
@@ -163,6 +184,7 @@ class ImageCanvas(QGraphicsView):
         self.zoom = zoom
         if center is not None:
             self.centerOn(center)
+        self._choose_level()
         self._update_smoothing()
         self._emit_view()
 
