@@ -95,6 +95,8 @@ class MainWindow(QMainWindow):
     def _build_views(self) -> None:
         self.compare = CompareView()
         self.display = DisplayPipeline(self.workers, self.compare, self)
+        self._foreground_wanted = False
+        self.display.updated.connect(self._estimate_foreground)
         self.display.set_edge_color(self._edge_rgb())
         self.compare.modesChanged.connect(self._modes_changed)
         for pane in self.compare.panes:
@@ -234,8 +236,18 @@ class MainWindow(QMainWindow):
         self._update_matte_label()
 
     def _alpha_changed(self) -> None:
-        doc, alpha = self.doc, self.doc.alpha
+        """A new matte: the views first, then (once they are drawn) the edge colours, so that the
+        foreground estimate does not compete with showing the matte."""
         self.display.matte_changed()
+        self._foreground_wanted = True
+        if not self.display.busy():
+            self._estimate_foreground()
+
+    def _estimate_foreground(self) -> None:
+        if not self._foreground_wanted or self.doc is None or self.doc.alpha is None:
+            return
+        self._foreground_wanted = False
+        doc, alpha = self.doc, self.doc.alpha
         self.workers.start(lambda _p, _c: estimate_foreground(doc.image.rgb, alpha),
                            on_done=lambda fg: self._foreground_done(doc, fg, alpha), on_failed=self.show_error,
                            key="foreground")
@@ -509,6 +521,5 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         save_ui_state(self, self.settings)
-        self.workers.cancel_all()
-        self.workers.wait(5000)
+        self.workers.shutdown(5000)
         super().closeEvent(event)

@@ -73,6 +73,7 @@ class Workers(QObject):
         self.pool = QThreadPool.globalInstance()
         self.running: set[Task] = set()
         self.current: dict[str, Task] = {}
+        self.closed = False  # after shutdown() no result is delivered (the window is going away)
 
     def start(self, fn, on_done=None, on_failed=None, on_progress=None, on_cancelled=None, key: str | None = None,
               priority: int = 0) -> Task:
@@ -85,16 +86,16 @@ class Workers(QObject):
         for signal, slot in ((task.signals.done, on_done), (task.signals.failed, on_failed),
                              (task.signals.progress, on_progress), (task.signals.cancelled, on_cancelled)):
             if slot is not None:
-                signal.connect(slot if key is None else self._if_current(key, task, slot))
+                signal.connect(self._if_current(key, task, slot))
         for signal in (task.signals.done, task.signals.failed, task.signals.cancelled):
             signal.connect(lambda *_a, t=task, k=key: self._finished(t, k))
         self.running.add(task)
         self.pool.start(task, priority)
         return task
 
-    def _if_current(self, key: str, task: Task, slot):
+    def _if_current(self, key: str | None, task: Task, slot):
         def guarded(*args):
-            if self.current.get(key) is task:
+            if not self.closed and (key is None or self.current.get(key) is task):
                 slot(*args)
         return guarded
 
@@ -115,6 +116,12 @@ class Workers(QObject):
     def cancel_all(self) -> None:
         for task in list(self.running):
             task.cancel()
+
+    def shutdown(self, msecs: int = 5000) -> None:
+        """Cancel everything, wait for it, and deliver no more results."""
+        self.closed = True
+        self.cancel_all()
+        self.wait(msecs)
 
     def wait(self, msecs: int = 30000) -> bool:
         return self.pool.waitForDone(msecs)

@@ -25,11 +25,14 @@ SOLID_PLATES = {"black": (0, 0, 0), "white": (255, 255, 255)}
 
 def to_qimage(pixels: np.ndarray) -> QImage:
     """uint8 HxWx3 (RGB) or HxWx4 (premultiplied RGBA) -> QImage (a copy, safe to keep and to make
-    in a worker thread)."""
+    in a worker thread), already in the format pixmaps use (32-bit), so that turning it into a
+    pixmap on the GUI thread is a plain copy and not a conversion."""
     pixels = np.ascontiguousarray(pixels)
     h, w, c = pixels.shape
-    fmt = QImage.Format.Format_RGB888 if c == 3 else QImage.Format.Format_RGBA8888_Premultiplied
-    return QImage(pixels.data, w, h, c * w, fmt).copy()
+    if c == 3:
+        return QImage(pixels.data, w, h, 3 * w, QImage.Format.Format_RGB888).convertToFormat(QImage.Format.Format_RGB32)
+    image = QImage(pixels.data, w, h, 4 * w, QImage.Format.Format_RGBA8888_Premultiplied)
+    return image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
 
 
 def needs_plate(mode: str, background_kind: str) -> bool:
