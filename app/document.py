@@ -1,5 +1,6 @@
-"""One open photo: the image, the network's matte, the current (possibly refined) matte, the
-estimated foreground colours, the brush strokes, and an undo stack. Views listen to its signals;
+"""One open photo: the image, the network's matte (and the engine settings that made it), the
+current (possibly refined) matte, the estimated foreground colours, the brush strokes, and an
+undo stack. Views listen to its signals;
 it never draws and never computes (workers do, then hand results in)."""
 from __future__ import annotations
 
@@ -28,12 +29,16 @@ class Document(QObject):
     foregroundChanged = Signal()
     strokesChanged = Signal()
 
-    def __init__(self, image: LoadedImage, parent: QObject | None = None):
+    def __init__(self, image: LoadedImage, parent: QObject | None = None, file_alpha: np.ndarray | None = None):
         super().__init__(parent)
         self.image = image
+        self.file_alpha = file_alpha  # offered_alpha(image), made in the open worker
         self.network_alpha: np.ndarray | None = None
         self.alpha: np.ndarray | None = None
         self.foreground: np.ndarray | None = None  # float32 HxWx3, for cutouts without fringes
+        self._foreground_of: np.ndarray | None = None  # the alpha ``foreground`` was estimated for
+        self.matte_info: dict = {}  # engine.model_info of the matte's computation ({"source": "file"}: the file's)
+        self.matte_holder = None  # the EngineHolder that computed the network matte
         self.strokes: list[Stroke] = []
         self.undo_stack = QUndoStack(self)
 
@@ -49,21 +54,37 @@ class Document(QObject):
     def has_matte(self) -> bool:
         return self.alpha is not None
 
-    def set_network_alpha(self, alpha: np.ndarray) -> None:
-        """The network's matte arrived: it becomes the current matte; history starts here."""
+    def set_network_alpha(self, alpha: np.ndarray, info: dict | None = None, holder=None) -> None:
+        """The network's matte arrived (or the file's own, ``info={"source": "file"}``): it becomes
+        the current matte and the one Reset returns to; history starts here."""
         self.network_alpha = alpha
+        self.matte_info, self.matte_holder = dict(info or {}), holder
         self.undo_stack.clear()
         self._set_alpha(alpha)
 
+    def use_file_alpha(self) -> None:
+        """Start from the file's own transparency: the first matte if there is none yet, else an
+        undoable replacement."""
+        alpha = self.file_alpha
+        if alpha is None:
+            return
+        if self.alpha is None:
+            self.set_network_alpha(alpha, {"source": "file"})
+        else:
+            self.undo_stack.push(_Refine(self, alpha, text="Use the file's transparency"))
+
+    def foreground_matches(self, alpha: np.ndarray | None) -> bool:
+        return self.foreground is not None and self._foreground_of is alpha
+
     def _set_alpha(self, alpha: np.ndarray) -> None:
         self.alpha = alpha
-        self.foreground = None
+        self.foreground = self._foreground_of = None
         self.alphaChanged.emit()
 
     def set_foreground(self, fg: np.ndarray, for_alpha: np.ndarray) -> None:
         """Foreground colours computed for ``for_alpha``; ignored if the matte changed since."""
         if for_alpha is self.alpha:
-            self.foreground = fg
+            self.foreground, self._foreground_of = fg, for_alpha
             self.foregroundChanged.emit()
 
     # ---- strokes and refinement, all undoable
@@ -77,12 +98,26 @@ class Document(QObject):
         if self.network_alpha is not None:
             self.undo_stack.push(_Refine(self, self.network_alpha, text="Reset to network matte"))
 
-    def stroke_masks(self) -> dict[str, np.ndarray]:
-        """Rasterise the strokes into one boolean mask per kind (image resolution)."""
+    def stroke_masks(self, strokes: list[Stroke] | None = None) -> dict[str, np.ndarray]:
+        """Rasterise ``strokes`` (default: the document's) into one boolean mask per kind, at image
+        resolution (a worker's job on a large photo)."""
         from .views.strokes import rasterise
 
+        strokes = self.strokes if strokes is None else strokes
         w, h = self.size
-        return {kind: rasterise([s for s in self.strokes if s.kind == kind], w, h) for kind in STROKE_KINDS}
+        return {kind: rasterise([s for s in strokes if s.kind == kind], w, h) for kind in STROKE_KINDS}
+
+
+def offered_alpha(image: LoadedImage) -> np.ndarray | None:
+    """The transparency the file already has (float32 HxW), when there is any worth offering as
+    the starting matte: at least 0.1 % of the pixels not opaque."""
+    a = image.input_alpha
+    if a is None:
+        return None
+    top = 65535.0 if a.dtype == np.uint16 else 255.0
+    if (a < 0.98 * top).mean() < 0.001:
+        return None
+    return a.astype(np.float32) / top
 
 
 class _AddStroke(QUndoCommand):

@@ -90,8 +90,14 @@ def screenshot(app, window, args: argparse.Namespace) -> int:
 
     def shoot() -> None:
         apply_view(window, args.view, args.background)
-        window.compare.panes[0].canvas.fit()
-        QTimer.singleShot(300, grab)
+        window.compare.fit()
+        QTimer.singleShot(300, grab_when_drawn)
+
+    def grab_when_drawn() -> None:
+        if window.display_busy():  # the views are rendered in workers
+            QTimer.singleShot(50, grab_when_drawn)
+            return
+        grab()
 
     def grab() -> None:
         args.screenshot.parent.mkdir(parents=True, exist_ok=True)

@@ -1,61 +1,60 @@
-"""The main window: menus, toolbar, shortcuts, panels and the wiring between the document, the
-views and the workers. File -> Document -> worker asks the engine -> document changes -> views
-redraw. Nothing here computes a matte."""
+"""The main window: panels, status bar and the wiring between the document, the display pipeline
+and the workers. File -> worker loads it (and its screen proxy) -> Document -> worker asks the
+engine -> document changes -> the display pipeline renders in workers -> panes swap pictures in.
+Nothing here computes a matte or touches full-resolution pixels on the GUI thread.
+
+Split out: the engine and its settings (engine_holder.py), actions and menus (actions.py), export
+(export_controller.py), what is kept between runs (ui_state.py), the display (display.py)."""
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import numpy as np
 import qtawesome as qta
-from PySide6.QtCore import QPointF, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QColor, QKeySequence
-from PySide6.QtWidgets import (QColorDialog, QDockWidget, QFileDialog, QInputDialog, QLabel, QMainWindow,
-                               QMessageBox, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtCore import QPointF, QSettings, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (QColorDialog, QDockWidget, QFileDialog, QFrame, QHBoxLayout, QInputDialog, QLabel,
+                               QMainWindow, QMessageBox, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from matting.compose import Background, composite_on, cutout, estimate_foreground
-from matting.imageio import READ_SUFFIXES, load_image, quantize, save_image
+from matting.compose import estimate_foreground
+from matting.imageio import READ_SUFFIXES, load_image
+from matting.progress import check
 from matting.refine import refine_auto, refine_with_trimap, trimap_from_strokes
 
+from .actions import LAYOUTS, build_actions
 from .dialogs.batch import BatchDialog
-from .dialogs.export import ExportDialog, ExportOptions
-from .document import Document, Stroke
+from .dialogs.export import ExportOptions
+from .display import DisplayPipeline, make_proxy_rgb
+from .document import Document, Stroke, offered_alpha
+from .engine_holder import EngineHolder, warm_up_solvers
+from .export_controller import ExportController
 from .panels.background import BackgroundPanel
 from .panels.brush import BrushPanel
+from .ui_state import restore_ui_state, save_ui_state
 from .views.compare import CompareView
 from .views.loupe import Loupe
-from .views.render import VIEW_MODES, render, to_qimage
-from .views.strokes import overlay_image
 from .workers import Workers
 
 MAX_RECENT = 8
-LAYOUTS = {"single": ("cutout",), "side-by-side": ("original", "cutout"), "three": ("original", "cutout", "alpha")}
+USER_TASKS = ("open", "matte", "refine")  # what Esc cancels
 
 
-class EngineHolder:
-    """One engine per settings, created on first use (in a worker) and used by one task at a time."""
+class OfferBar(QFrame):
+    """A one-line offer above the panes (a file with transparency: start from its alpha)."""
 
-    def __init__(self, model: str | None, device: str, max_side: int | None, flip: bool | None = None):
-        self.model, self.device, self.max_side, self.flip = model, device, max_side, flip
-        self.lock = threading.Lock()
-        self._engine = None
-
-    def get(self):
-        with self.lock:
-            if self._engine is None:
-                self._engine = self.fresh()
-            return self._engine
-
-    def fresh(self):
-        """A separate engine (for batch export running beside interactive work)."""
-        from matting.engine import MattingEngine
-
-        return MattingEngine(self.model, device=self.device, max_side=self.max_side, flip=self.flip)
-
-    def with_changes(self, **changes) -> "EngineHolder":
-        """A new holder with some settings changed (device, max_side, flip)."""
-        kw = {"model": self.model, "device": self.device, "max_side": self.max_side, "flip": self.flip, **changes}
-        return EngineHolder(**kw)
+    def __init__(self, text: str, accept_text: str, parent=None):
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(8, 4, 8, 4)
+        self.label = QLabel(text)
+        self.accept_button = QPushButton(accept_text)
+        dismiss = QPushButton("Dismiss")
+        dismiss.clicked.connect(self.hide)
+        row.addWidget(self.label, 1)
+        row.addWidget(self.accept_button)
+        row.addWidget(dismiss)
+        self.hide()
 
 
 class MainWindow(QMainWindow):
@@ -75,41 +74,60 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.workers = Workers(self)
         self.doc: Document | None = None
-        self.matte_task = None
+        self._solvers_warm = False
         self.edge_color = QColor(self.settings.value("view/edge_color", "#ff00ff"))
-        device = device or self.settings.value("engine/device", "auto")
-        max_side = max_side or (int(self.settings.value("engine/max_side", 0)) or None)
-        flip = {"true": True, "false": False}.get(str(self.settings.value("engine/flip", "")).lower())
-        self.engine = EngineHolder(model, device, max_side, flip)
+        self.engine = EngineHolder.from_settings(self.settings, model, device, max_side)
         self._build_views()
         self._build_panels()
-        self._build_actions()
+        self.actions = build_actions(self, self._devices())
+        self.undo_action, self.redo_action = self.actions.undo, self.actions.redo
+        self.exporter = ExportController(self.workers, self.settings, self.background_panel.background, self)
+        self.exporter.started.connect(self._busy)
+        self.exporter.exported.connect(self._exported)
+        self.exporter.failed.connect(self.show_error)
         self._build_status()
+        self._refresh_recent()
         self.set_layout(self.settings.value("view/layout", "side-by-side"))
+        restore_ui_state(self, self.settings)
+        self._load_model()
 
     # ------------------------------------------------------------------ construction
     def _build_views(self) -> None:
         self.compare = CompareView()
-        self.compare.modesChanged.connect(self.redraw)
+        self.display = DisplayPipeline(self.workers, self.compare, self)
+        self._foreground_wanted = False
+        self.display.updated.connect(self._estimate_foreground)
+        self.display.set_edge_color(self._edge_rgb())
+        self.compare.modesChanged.connect(self._modes_changed)
         for pane in self.compare.panes:
             pane.canvas.viewChanged.connect(lambda *_: self._update_zoom_label())
             pane.canvas.cursorMoved.connect(self._cursor_moved)
             pane.canvas.strokeFinished.connect(self._stroke_finished)
-        self.setCentralWidget(self.compare)
+        self.offer = OfferBar("This file already has transparency.", "Use its alpha as the matte")
+        self.offer.accept_button.clicked.connect(self.use_file_alpha)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.offer)
+        layout.addWidget(self.compare, 1)
+        self.setCentralWidget(central)
 
     def _build_panels(self) -> None:
         side = QWidget()
         layout = QVBoxLayout(side)
         self.background_panel = BackgroundPanel()
-        self.background_panel.changed.connect(lambda _b: self.redraw())
+        self.background_panel.changed.connect(self.display.set_background)
         self.brush_panel = BrushPanel()
         self.brush_panel.brushChanged.connect(self._brush_changed)
         self.brush_panel.applyRequested.connect(self.apply_refinement)
         self.brush_panel.resetRequested.connect(self.reset_matte)
         self.loupe = Loupe()
+        self.loupe.set_source(lambda rect: self.display.region_image(self.compare.panes[0].mode, rect))
+        self.display.updated.connect(self.loupe.update)
         self.loupe_zoom = QSpinBox()
         self.loupe_zoom.setRange(1, 32)
-        self.loupe_zoom.setValue(int(self.settings.value("view/loupe", 4)))
+        self.loupe_zoom.setValue(4)
         self.loupe_zoom.setPrefix("Loupe ")
         self.loupe_zoom.setSuffix("x")
         self.loupe_zoom.valueChanged.connect(self.loupe.set_magnification)
@@ -123,98 +141,9 @@ class MainWindow(QMainWindow):
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
 
-    def _action(self, text: str, slot, shortcut=None, icon: str | None = None, tip: str | None = None) -> QAction:
-        act = QAction(qta.icon(icon) if icon else qta.icon("mdi.circle-small"), text, self)
-        if shortcut:
-            act.setShortcut(QKeySequence(shortcut))
-        keys = act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-        act.setToolTip(f"{tip or text} ({keys})" if keys else (tip or text))
-        act.setStatusTip(tip or text)
-        act.triggered.connect(slot)
-        return act
-
-    def _build_actions(self) -> None:
-        a = self._action
-        self.act_open = a("&Open…", self.open_dialog, QKeySequence.StandardKey.Open, "mdi.folder-open")
-        self.act_export = a("&Export…", self.export_dialog, "Ctrl+E", "mdi.export", "Export cutout, alpha or composite")
-        self.act_batch = a("&Batch export…", self.batch_dialog, "Ctrl+B", "mdi.folder-multiple-image")
-        self.act_quit = a("&Quit", self.close, QKeySequence.StandardKey.Quit, "mdi.exit-to-app")
-        self.act_cancel = a("Cancel", self.cancel_work, "Esc", "mdi.close-circle", "Cancel the running computation")
-        self.act_refine = a("&Refine painted areas", self.apply_refinement, "Ctrl+R", "mdi.auto-fix")
-        self.act_refine_edges = a("Refine &edges", self.refine_edges, "Ctrl+Shift+R", "mdi.auto-fix",
-                                  "Re-solve a narrow band around the whole soft edge with closed-form matting")
-        self.act_reset = a("Reset to &network matte", self.reset_matte, None, "mdi.restore")
-        self.act_zoom_in = a("Zoom &in", lambda: self._zoom(1.25), QKeySequence.StandardKey.ZoomIn, "mdi.magnify-plus")
-        self.act_zoom_out = a("Zoom &out", lambda: self._zoom(0.8), QKeySequence.StandardKey.ZoomOut, "mdi.magnify-minus")
-        self.act_fit = a("&Fit", lambda: self.compare.panes[0].canvas.fit(), "Ctrl+0", "mdi.fit-to-page-outline")
-        self.act_100 = a("&Actual pixels (100 %)", lambda: self.compare.panes[0].canvas.actual_size(), "Ctrl+1", "mdi.numeric-1-box")
-        self.act_edge_color = a("Edge-check &colour…", self.pick_edge_color, None, "mdi.palette")
-        self.act_resolution = a("&Working resolution…", self.choose_resolution, None, "mdi.image-size-select-large")
-        self.act_about = a("&About", self.about, None, "mdi.information")
-        self.act_bigger = a("Bigger brush", lambda: self.brush_panel.grow(1.25), "]")
-        self.act_smaller = a("Smaller brush", lambda: self.brush_panel.grow(0.8), "[")
-        undo = self._undo_stack_action(True)
-        redo = self._undo_stack_action(False)
-        mb = self.menuBar()
-        file_menu = mb.addMenu("&File")
-        file_menu.addAction(self.act_open)
-        self.recent_menu = file_menu.addMenu("Open &recent")
-        self._refresh_recent()
-        file_menu.addSeparator()
-        for act in (self.act_export, self.act_batch, self.act_quit):
-            file_menu.addAction(act)
-        edit = mb.addMenu("&Edit")
-        for act in (undo, redo, self.act_refine, self.act_refine_edges, self.act_reset, self.act_bigger, self.act_smaller, self.act_cancel):
-            edit.addAction(act)
-        view = mb.addMenu("&View")
-        self.layout_group = QActionGroup(self)
-        self.layout_actions = {}
-        for key, label, sc in (("single", "&Single view", "Ctrl+Shift+1"), ("side-by-side", "&Side by side", "Ctrl+Shift+2"),
-                               ("three", "&Three panes", "Ctrl+Shift+3")):
-            act = a(label, lambda _c=False, k=key: self.set_layout(k), sc, "mdi.view-column")
-            act.setCheckable(True)
-            self.layout_group.addAction(act)
-            self.layout_actions[key] = act
-            view.addAction(act)
-        view.addSeparator()
-        self.mode_actions = {}
-        for i, (key, label) in enumerate(VIEW_MODES.items(), start=1):
-            act = a(label, lambda _c=False, k=key: self.set_view(k), str(i), None, f"Show {label.lower()} in the first pane")
-            view.addAction(act)
-            self.mode_actions[key] = act
-        view.addSeparator()
-        for act in (self.act_zoom_in, self.act_zoom_out, self.act_fit, self.act_100, self.act_edge_color):
-            view.addAction(act)
-        settings = mb.addMenu("&Settings")
-        self.device_group = QActionGroup(self)
-        for dev in self._devices():
-            act = a(f"Run on {dev.upper()}", lambda _c=False, d=dev: self.set_device(d), None, "mdi.chip")
-            act.setCheckable(True)
-            act.setChecked(dev == self.engine.device or (dev == "cpu" and self.engine.device == "auto" and len(self._devices()) == 1))
-            self.device_group.addAction(act)
-            settings.addAction(act)
-        settings.addAction(self.act_resolution)
-        self.act_flip = a("&Flip averaging (better edges, ~2x time)", self.set_flip, None, "mdi.flip-horizontal",
-                          "Also run the network on the mirrored photo and average the two mattes")
-        self.act_flip.setCheckable(True)  # checked from the loaded engine (_model_loaded)
-        settings.addAction(self.act_flip)
-        mb.addMenu("&Help").addAction(self.act_about)
-        tb = self.addToolBar("Main")
-        tb.setObjectName("main-toolbar")
-        for act in (self.act_open, self.act_export, self.act_batch, None, undo, redo, self.act_refine, None,
-                    self.act_zoom_out, self.act_zoom_in, self.act_fit, self.act_100):
-            tb.addSeparator() if act is None else tb.addAction(act)
-        self.undo_action, self.redo_action = undo, redo
-
-    def _undo_stack_action(self, undo: bool) -> QAction:
-        act = self._action("&Undo" if undo else "&Redo", lambda: self._undo(undo),
-                           QKeySequence.StandardKey.Undo if undo else QKeySequence.StandardKey.Redo,
-                           "mdi.undo" if undo else "mdi.redo")
-        return act
-
     def _build_status(self) -> None:
         sb = self.statusBar()
-        self.size_label, self.zoom_label, self.model_label = QLabel(), QLabel(), QLabel()
+        self.size_label, self.zoom_label, self.matte_label, self.model_label = QLabel(), QLabel(), QLabel(), QLabel()
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
         self.progress.setMaximumWidth(200)
@@ -222,13 +151,14 @@ class MainWindow(QMainWindow):
         self.cancel_button = QPushButton(qta.icon("mdi.close-circle"), "Cancel")
         self.cancel_button.clicked.connect(self.cancel_work)
         self.cancel_button.hide()
-        for w in (self.size_label, self.zoom_label, self.model_label):
+        for w in (self.size_label, self.zoom_label, self.matte_label, self.model_label):
             sb.addPermanentWidget(w)
         sb.addWidget(self.progress)
         sb.addWidget(self.cancel_button)
-        self.model_label.setText("model: loading…")
-        self.model_task = self.workers.start(lambda _p, _c: self.engine.get().model_info,
-                                             on_done=self._model_loaded, on_failed=self._model_failed)
+
+    def display_busy(self) -> bool:
+        """Display work is queued or running (tests and bench/app_responsiveness.py wait on it)."""
+        return self.display.busy()
 
     # ------------------------------------------------------------------ opening
     def open_dialog(self) -> None:
@@ -239,52 +169,88 @@ class MainWindow(QMainWindow):
             self.open_path(path)
 
     def open_path(self, path: str | Path) -> None:
-        path = Path(path)
+        """Load in a worker (the photo and its screen proxy); a later open supersedes this one."""
+        path = Path(path).expanduser().resolve()
         self.settings.setValue("open/folder", str(path.parent))
-        if self.matte_task is not None:
-            self.matte_task.cancel()
+        self.workers.cancel("matte")
         self._busy("Opening…")
-        self.workers.start(lambda _p, _c: load_image(path), on_done=self._loaded, on_failed=self.show_error)
 
-    def _loaded(self, image) -> None:
-        self.doc = Document(image, self)
-        self.doc.alphaChanged.connect(self._alpha_changed)
-        self.doc.foregroundChanged.connect(self.redraw)
-        self.doc.strokesChanged.connect(self._strokes_changed)
-        self.doc.undo_stack.canUndoChanged.connect(self.undo_action.setEnabled)
-        self.doc.undo_stack.canRedoChanged.connect(self.redo_action.setEnabled)
+        def job(_progress, cancel):
+            image = load_image(path)
+            check(cancel)
+            return image, make_proxy_rgb(image.rgb), offered_alpha(image)
+
+        self.workers.start(job, on_done=lambda r: self._loaded(*r), on_failed=self.show_error, on_cancelled=self._idle,
+                           key="open")
+
+    def _loaded(self, image, proxy_rgb: np.ndarray, file_alpha: np.ndarray | None) -> None:
+        self._idle()
+        self.doc = doc = Document(image, self, file_alpha)
+        doc.alphaChanged.connect(self._alpha_changed)
+        doc.alphaChanged.connect(self._update_matte_label)
+        doc.foregroundChanged.connect(self.display.foreground_changed)
+        doc.strokesChanged.connect(self._strokes_changed)
+        doc.undo_stack.canUndoChanged.connect(self.undo_action.setEnabled)
+        doc.undo_stack.canRedoChanged.connect(self.redo_action.setEnabled)
         self.undo_action.setEnabled(False)
         self.redo_action.setEnabled(False)
         w, h = image.size
         self.size_label.setText(f"{w} x {h} px, {image.bit_depth}-bit")
         self.setWindowTitle(f"{image.path.name} — MSIA Matte")
         self._add_recent(str(image.path))
-        for pane in self.compare.panes:
-            pane.canvas.pixmap_item.setPixmap(pane.canvas.pixmap_item.pixmap().__class__())
+        self.display.set_document(doc, proxy_rgb)
+        self._strokes_changed()
         self.loupe.follow(QPointF(w / 2, h / 2))
-        self.redraw()
+        has_file_alpha = doc.file_alpha is not None
+        self.actions.use_file_alpha.setEnabled(has_file_alpha)
+        self.offer.setVisible(has_file_alpha)
+        self._update_matte_label()
         self.compute_matte()
 
     def compute_matte(self) -> None:
-        doc = self.doc
+        """Run the network on the open photo (Recompute, F5); replaces a running computation."""
+        doc, holder = self.doc, self.engine
+        if doc is None:
+            return
         self._busy("Computing matte…")
-        self.matte_task = self.workers.start(
-            lambda progress, cancel: self.engine.get().predict(doc.image.rgb, progress, cancel),
-            on_done=lambda alpha: self._matte_done(doc, alpha), on_failed=self.show_error,
-            on_progress=self._progress, on_cancelled=self._idle)
 
-    def _matte_done(self, doc: Document, alpha: np.ndarray) -> None:
+        def job(progress, cancel):
+            engine = holder.get()
+            return engine.predict(doc.image.rgb, progress, cancel), engine.model_info
+
+        self.workers.start(job, on_done=lambda r: self._matte_done(doc, holder, *r), on_failed=self.show_error,
+                           on_progress=self._progress, on_cancelled=self._matte_cancelled, key="matte")
+
+    def _matte_done(self, doc: Document, holder: EngineHolder, alpha: np.ndarray, info: dict) -> None:
         if doc is not self.doc:
             return
         self._idle()
-        doc.set_network_alpha(alpha)
+        doc.set_network_alpha(alpha, info, holder)
+        self._update_matte_label()
         self.matteReady.emit()
 
+    def _matte_cancelled(self) -> None:
+        if not self.workers.is_running("open"):
+            self._idle()
+            self.statusBar().showMessage("Matte computation cancelled", 4000)
+        self._update_matte_label()
+
     def _alpha_changed(self) -> None:
-        self.redraw()
+        """A new matte: the views first, then (once they are drawn) the edge colours, so that the
+        foreground estimate does not compete with showing the matte."""
+        self.display.matte_changed()
+        self._foreground_wanted = True
+        if not self.display.busy():
+            self._estimate_foreground()
+
+    def _estimate_foreground(self) -> None:
+        if not self._foreground_wanted or self.doc is None or self.doc.alpha is None:
+            return
+        self._foreground_wanted = False
         doc, alpha = self.doc, self.doc.alpha
         self.workers.start(lambda _p, _c: estimate_foreground(doc.image.rgb, alpha),
-                           on_done=lambda fg: self._foreground_done(doc, fg, alpha), on_failed=self.show_error)
+                           on_done=lambda fg: self._foreground_done(doc, fg, alpha), on_failed=self.show_error,
+                           key="foreground")
 
     def _foreground_done(self, doc: Document, fg, alpha) -> None:
         if doc is self.doc:
@@ -292,13 +258,39 @@ class MainWindow(QMainWindow):
             if doc.foreground is fg:
                 self.foregroundReady.emit()
 
+    def use_file_alpha(self) -> None:
+        """Edit > Use the file's transparency: its alpha becomes the matte (undoable once a
+        matte exists); a network matte still running is cancelled."""
+        if self.doc is None or self.doc.file_alpha is None:
+            return
+        if not self.doc.has_matte:
+            self.workers.cancel("matte")
+        self.doc.use_file_alpha()
+        self.offer.hide()
+        self._update_matte_label()
+
+    def _update_matte_label(self) -> None:
+        """Which settings the matte on screen came from, and whether they are still the current ones."""
+        doc = self.doc
+        if doc is None or not doc.has_matte:
+            self.matte_label.setText("")
+            return
+        info = doc.matte_info
+        if doc.alpha is doc.file_alpha:
+            self.matte_label.setText("matte: the file's transparency")
+            return
+        text = f"matte: {info.get('max_side', '?')} px" + (", flip" if info.get("flip_average") else "")
+        if doc.matte_holder is not None and doc.matte_holder is not self.engine:
+            text += " (settings changed since: Recompute, F5)"
+        self.matte_label.setText(text)
+
     # ------------------------------------------------------------------ views
     def set_layout(self, key: str) -> None:
         key = key if key in LAYOUTS else "side-by-side"
         self.compare.set_pane_count(len(LAYOUTS[key]))
-        self.layout_actions[key].setChecked(True)
+        self.actions.layouts[key].setChecked(True)
         self.settings.setValue("view/layout", key)
-        self.redraw()
+        self.display.refresh()
 
     def set_view(self, mode: str) -> None:
         box = self.compare.panes[0].mode_box
@@ -308,27 +300,16 @@ class MainWindow(QMainWindow):
         for pane, mode in zip(self.compare.panes, modes):
             pane.mode_box.setCurrentIndex(pane.mode_box.findData(mode))
 
-    def redraw(self) -> None:
-        if self.doc is None:
-            return
-        background = self.background_panel.background()
-        colour = (self.edge_color.red(), self.edge_color.green(), self.edge_color.blue())
-        cache: dict[str, object] = {}
-        for pane in self.compare.visible_panes:
-            if pane.mode not in cache:
-                cache[pane.mode] = to_qimage(render(self.doc, pane.mode, background, colour))
-            pane.canvas.set_image(cache[pane.mode])
-        first = self.compare.panes[0]
-        self.loupe.set_image(cache.get(first.mode))
-        self._update_zoom_label()
+    def _modes_changed(self) -> None:
+        self.display.refresh()
+        self.loupe.update()
 
     def _strokes_changed(self) -> None:
-        w, h = self.doc.size
-        overlay = overlay_image(self.doc.strokes, w, h) if self.doc.strokes else None
+        strokes = self.doc.strokes if self.doc is not None else []
         for pane in self.compare.panes:
-            pane.canvas.set_overlay(overlay)
+            pane.canvas.set_strokes(strokes)
 
-    def _zoom(self, factor: float) -> None:
+    def zoom(self, factor: float) -> None:
         self.compare.panes[0].canvas.zoom_by(factor)
 
     def _update_zoom_label(self) -> None:
@@ -339,12 +320,15 @@ class MainWindow(QMainWindow):
     def _cursor_moved(self, pos: QPointF) -> None:
         self.loupe.follow(pos)
 
+    def _edge_rgb(self) -> tuple[int, int, int]:
+        return self.edge_color.red(), self.edge_color.green(), self.edge_color.blue()
+
     def pick_edge_color(self) -> None:
         c = QColorDialog.getColor(self.edge_color, self, "Edge-check colour")
         if c.isValid():
             self.edge_color = c
             self.settings.setValue("view/edge_color", c.name())
-            self.redraw()
+            self.display.set_edge_color(self._edge_rgb())
 
     # ------------------------------------------------------------------ refinement
     def _brush_changed(self, kind, radius: float) -> None:
@@ -362,16 +346,19 @@ class MainWindow(QMainWindow):
         if doc is None or not doc.has_matte or not doc.strokes:
             self.statusBar().showMessage("Paint foreground, background or unknown areas first", 4000)
             return
-        masks = doc.stroke_masks()
-        trimap = trimap_from_strokes(doc.alpha, masks["foreground"], masks["background"], masks["unknown"])
-        region = masks["foreground"] | masks["background"] | masks["unknown"]
-        alpha, rgb = doc.alpha, doc.image.rgb
-        self._refine_in_worker(doc, lambda progress, cancel: refine_with_trimap(rgb, trimap, alpha, region, progress, cancel))
+        strokes, alpha, rgb = list(doc.strokes), doc.alpha, doc.image.rgb
+
+        def job(progress, cancel):
+            masks = doc.stroke_masks(strokes)
+            trimap = trimap_from_strokes(alpha, masks["foreground"], masks["background"], masks["unknown"])
+            region = masks["foreground"] | masks["background"] | masks["unknown"]
+            return refine_with_trimap(rgb, trimap, alpha, region, progress, cancel)
+
+        self._refine_in_worker(doc, job)
 
     def refine_edges(self) -> None:
         """Closed-form matting on a narrow band around the network's soft edge, everywhere
-        (``matting.refine.refine_auto``; it lowered SAD and MSE on every held-out photo measured
-        by bench/refine_auto.py). Undoable like a painted refinement."""
+        (``matting.refine.refine_auto``, as the CLI's ``--refine-edges``). Undoable."""
         doc = self.doc
         if doc is None or not doc.has_matte:
             return
@@ -381,7 +368,7 @@ class MainWindow(QMainWindow):
     def _refine_in_worker(self, doc: Document, job) -> None:
         self._busy("Refining…")
         self.workers.start(job, on_done=lambda a: self._refined(doc, a), on_failed=self.show_error,
-                           on_progress=self._progress, on_cancelled=self._idle)
+                           on_progress=self._progress, on_cancelled=self._idle, key="refine")
 
     def _refined(self, doc: Document, alpha) -> None:
         self._idle()
@@ -393,50 +380,22 @@ class MainWindow(QMainWindow):
         if self.doc is not None:
             self.doc.reset_to_network()
 
-    def _undo(self, undo: bool) -> None:
+    def undo(self, undo: bool = True) -> None:
         if self.doc is not None:
             (self.doc.undo_stack.undo if undo else self.doc.undo_stack.redo)()
 
     # ------------------------------------------------------------------ export
     def export_dialog(self) -> None:
-        if self.doc is None or not self.doc.has_matte:
-            self.show_error("Open a photo and wait for its matte before exporting.")
-            return
-        dlg = ExportDialog(self.doc.path, self.doc.image.bit_depth, self.settings, self)
-        if dlg.exec():
-            self.export_to(dlg.target(), dlg.options())
+        self.exporter.open_dialog(self.doc, self)
 
     def export_to(self, path: str | Path, options: ExportOptions) -> None:
-        """Write the current matte as ``options`` says, in a worker (foreground estimation can take
-        a second on large photos). Overwrites: the dialog has already asked."""
-        doc, background = self.doc, self.background_panel.background()
-        if options.what == "composite" and background.kind == "transparent":
-            background = Background("color", (255, 255, 255))  # a composite is flat: white behind
-        path = Path(path)
-        info = self.engine.get().model_info if self.engine._engine else {}
-        metadata = {k: str(v) for k, v in info.items() if k != "path"}
+        """Write the current matte as ``options`` says (no dialog), in a worker."""
+        self.exporter.export(self.doc, Path(path), options)
 
-        def job(_progress, _cancel):
-            rgb, alpha = doc.image.rgb, doc.alpha
-            if options.bit_depth == 8 and rgb.dtype == np.uint16:
-                rgb = (rgb >> 8).astype(np.uint8)
-            fg = doc.foreground if doc.foreground is not None and options.what != "alpha" else None
-            if options.what == "alpha":
-                arr = quantize(alpha, options.bit_depth)
-            elif options.what == "cutout":
-                arr = cutout(rgb, alpha, fg, options.premultiplied)
-            else:
-                arr = composite_on(rgb, alpha, background, fg)
-            return save_image(path, arr, icc_profile=doc.image.icc_profile, metadata=metadata,
-                              on_exists="overwrite", protected={doc.path})
-
-        self._busy("Exporting…")
-        self.workers.start(job, on_done=lambda p: self._exported(p), on_failed=self.show_error)
-
-    def _exported(self, path) -> None:
+    def _exported(self, path: str) -> None:
         self._idle()
         self.statusBar().showMessage(f"Exported {path}", 6000)
-        self.exported.emit(str(path))
+        self.exported.emit(path)
 
     def batch_dialog(self) -> BatchDialog:
         dlg = BatchDialog(self.engine.fresh, self.background_panel.background(), self.settings, self.workers, self)
@@ -450,31 +409,51 @@ class MainWindow(QMainWindow):
         return ["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"]
 
     def set_device(self, device: str) -> None:
-        self.settings.setValue("engine/device", device)
-        self._reload_engine(self.engine.with_changes(device=device))
+        self._reload_engine(self.engine.store(self.settings, device=device))
 
     def set_flip(self, on: bool) -> None:
         """Settings > Flip averaging: better edges for about twice the time (bench/flip_average.py)."""
-        self.settings.setValue("engine/flip", on)
-        self._reload_engine(self.engine.with_changes(flip=on))
+        self._reload_engine(self.engine.store(self.settings, flip=bool(on)))
+
+    def set_refiner(self, on: bool) -> None:
+        """Settings > Full-resolution refiner (models that have one): on by default."""
+        self._reload_engine(self.engine.store(self.settings, refine=bool(on)))
+
+    def set_max_side(self, value: int) -> None:
+        self._reload_engine(self.engine.store(self.settings, max_side=int(value)))
+
+    def choose_resolution(self) -> None:
+        current = self.engine.max_side or (self.engine.loaded.max_side if self.engine.loaded else 512)
+        value, ok = QInputDialog.getInt(self, "Working resolution", "Long side the network sees (px):", current, 128, 4096, 32)
+        if ok:
+            self.set_max_side(value)
 
     def _reload_engine(self, holder: EngineHolder) -> None:
+        """New settings: a new engine, and the matte recomputed with it (the running computation,
+        made with the old settings, is cancelled)."""
         self.engine = holder
-        self.model_label.setText("model: loading…")
-        self.model_task = self.workers.start(lambda _p, _c: holder.get().model_info,
-                                             on_done=self._model_loaded, on_failed=self._model_failed)
+        self._load_model()
+        self._update_matte_label()
         if self.doc is not None:
             self.compute_matte()
 
-    def choose_resolution(self) -> None:
-        current = self.engine.max_side or 512
-        value, ok = QInputDialog.getInt(self, "Working resolution", "Long side the network sees (px):", current, 128, 4096, 32)
-        if ok:
-            self.settings.setValue("engine/max_side", value)
-            self._reload_engine(self.engine.with_changes(max_side=value))
+    def _load_model(self) -> None:
+        holder, first = self.engine, not self._solvers_warm
+        self._solvers_warm = True
+        self.model_label.setText("model: loading…")
 
-    def _model_loaded(self, info: dict) -> None:
-        self.act_flip.setChecked(bool(info.get("flip_average")))
+        def job(_progress, _cancel):
+            engine = holder.get()
+            if first:
+                warm_up_solvers()
+            return engine.model_info, engine.has_refiner
+
+        self.workers.start(job, on_done=lambda r: self._model_loaded(*r), on_failed=self._model_failed, key="model")
+
+    def _model_loaded(self, info: dict, has_refiner: bool) -> None:
+        self.actions.flip.setChecked(bool(info.get("flip_average")))
+        self.actions.refiner.setEnabled(has_refiner)
+        self.actions.refiner.setChecked(bool(info.get("refiner")))
         self.model_label.setText(f"model: {info['model']} ({info['backbone']}, {info['max_side']} px, {info['device']})")
 
     def _model_failed(self, message: str) -> None:
@@ -487,6 +466,7 @@ class MainWindow(QMainWindow):
         return [value] if isinstance(value, str) else list(value or [])
 
     def _add_recent(self, path: str) -> None:
+        path = str(Path(path).resolve())
         items = [path] + [p for p in self._recent() if p != path]
         self.settings.setValue("open/recent", items[:MAX_RECENT])
         self._refresh_recent()
@@ -522,10 +502,9 @@ class MainWindow(QMainWindow):
         self.statusBar().clearMessage()
 
     def cancel_work(self) -> None:
-        """Esc / Cancel: stop the matte or refinement in progress."""
-        for task in list(self.workers.running):
-            if task is not self.model_task:
-                task.cancel()
+        """Esc / Cancel: stop opening, the matte or a refinement in progress."""
+        for key in USER_TASKS:
+            self.workers.cancel(key)
 
     def show_error(self, message: str) -> None:
         self._idle()
@@ -541,6 +520,6 @@ class MainWindow(QMainWindow):
                           "(Multi-scale Information Assembly for Image Matting).")
 
     def closeEvent(self, event) -> None:
-        self.workers.cancel_all()
-        self.workers.wait(5000)
+        save_ui_state(self, self.settings)
+        self.workers.shutdown(5000)
         super().closeEvent(event)

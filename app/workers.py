@@ -38,41 +38,90 @@ class Task(QRunnable):
 
     def run(self) -> None:
         try:
-            result = self.fn(self.signals.progress.emit, self._cancel.is_set)
+            result = self.fn(self._progress, self._cancel.is_set)
         except Cancelled:
-            self.signals.cancelled.emit()
+            self._emit(self.signals.cancelled)
         except MattingError as exc:
-            self.signals.failed.emit(str(exc))
+            self._emit(self.signals.failed, str(exc))
         except Exception as exc:  # never let a traceback reach the user; keep it in the log
             traceback.print_exc()
-            self.signals.failed.emit(f"{type(exc).__name__}: {exc}")
+            self._emit(self.signals.failed, f"{type(exc).__name__}: {exc}")
         else:  # a task that handled cancellation itself (batch: a partial report) still reports
-            self.signals.done.emit(result)
+            self._emit(self.signals.done, result)
+
+    def _progress(self, fraction: float) -> None:
+        self._emit(self.signals.progress, fraction)
+
+    @staticmethod
+    def _emit(signal, *args) -> None:
+        try:
+            signal.emit(*args)
+        except RuntimeError:  # the window closed while the task ran: nobody is listening
+            pass
 
 
 class Workers(QObject):
-    """Starts tasks and keeps them alive until they finish."""
+    """Starts tasks and keeps them alive until they finish.
+
+    A task started with a ``key`` ("open", "matte", ...) replaces the previous task of that key:
+    the old one is cancelled and whatever it reports afterwards (result, error, cancellation) is
+    dropped, so only the current task's result is ever accepted (open a big photo, then a small
+    one: the window ends on the small one)."""
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self.pool = QThreadPool.globalInstance()
         self.running: set[Task] = set()
+        self.current: dict[str, Task] = {}
+        self.closed = False  # after shutdown() no result is delivered (the window is going away)
 
-    def start(self, fn, on_done=None, on_failed=None, on_progress=None, on_cancelled=None) -> Task:
+    def start(self, fn, on_done=None, on_failed=None, on_progress=None, on_cancelled=None, key: str | None = None,
+              priority: int = 0) -> Task:
         task = Task(fn)
+        if key is not None:
+            previous = self.current.get(key)
+            if previous is not None:
+                previous.cancel()
+            self.current[key] = task
         for signal, slot in ((task.signals.done, on_done), (task.signals.failed, on_failed),
                              (task.signals.progress, on_progress), (task.signals.cancelled, on_cancelled)):
             if slot is not None:
-                signal.connect(slot)
+                signal.connect(self._if_current(key, task, slot))
         for signal in (task.signals.done, task.signals.failed, task.signals.cancelled):
-            signal.connect(lambda *_a, t=task: self.running.discard(t))
+            signal.connect(lambda *_a, t=task, k=key: self._finished(t, k))
         self.running.add(task)
-        self.pool.start(task)
+        self.pool.start(task, priority)
         return task
+
+    def _if_current(self, key: str | None, task: Task, slot):
+        def guarded(*args):
+            if not self.closed and (key is None or self.current.get(key) is task):
+                slot(*args)
+        return guarded
+
+    def _finished(self, task: Task, key: str | None) -> None:
+        self.running.discard(task)
+        if key is not None and self.current.get(key) is task:
+            del self.current[key]
+
+    def is_running(self, key: str) -> bool:
+        return key in self.current
+
+    def cancel(self, key: str) -> None:
+        """Cancel the current task of ``key``; it still reports its cancellation."""
+        task = self.current.get(key)
+        if task is not None:
+            task.cancel()
 
     def cancel_all(self) -> None:
         for task in list(self.running):
             task.cancel()
+
+    def shutdown(self, msecs: int = 5000) -> None:
+        """Cancel everything, wait for it, and deliver no more results."""
+        self.closed = True
+        self.cancel_all()
+        self.wait(msecs)
 
     def wait(self, msecs: int = 30000) -> bool:
         return self.pool.waitForDone(msecs)

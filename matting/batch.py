@@ -27,9 +27,10 @@ from typing import Any, Callable, Protocol
 
 import numpy as np
 
-from .compose import Background, composite_on, cutout, estimate_foreground
+from .compose import Background, estimate_foreground
 from .errors import Cancelled, ImageWriteError, MattingError
-from .imageio import READ_SUFFIXES, LoadedImage, atomic_write, load_image, quantize, save_image
+from .imageio import READ_SUFFIXES, LoadedImage, atomic_write, load_image
+from .output import OutputSpec, render_output, write_output
 from .progress import CancelFn, check
 from .refine import refine_auto
 
@@ -62,6 +63,12 @@ class BatchOptions:
             raise ValueError(f"format must be one of {FORMATS} (jpg for composites only)")
         if self.format == "jpg" and set(self.outputs) != {"composite"}:
             raise ValueError("jpg holds no transparency: use it only with --outputs composite")
+        for kind in self.outputs:
+            self.spec(kind)  # raises ValueError for what the format cannot hold
+
+    def spec(self, kind: str) -> OutputSpec:
+        """How ``matting.output`` renders and writes an output of ``kind``."""
+        return OutputSpec(kind, self.format, None, self.premultiplied and kind == "cutout", self.background)
 
     def settings(self, kind: str) -> dict[str, str]:
         """What an output of ``kind`` records about how it was made (with the model's info)."""
@@ -173,18 +180,8 @@ def plan_batch(indir: str | Path, outdir: str | Path, options: BatchOptions) -> 
 
 def _render(image: LoadedImage, alpha: np.ndarray, options: BatchOptions) -> dict[str, np.ndarray]:
     """The arrays to write, per output kind."""
-    out: dict[str, np.ndarray] = {}
     fg = estimate_foreground(image.rgb, alpha) if {"cutout", "composite"} & set(options.outputs) else None
-    for kind in options.outputs:
-        if kind == "alpha":
-            out[kind] = quantize(alpha, image.bit_depth)
-        elif kind == "cutout":
-            out[kind] = cutout(image.rgb, alpha, fg, options.premultiplied)
-        else:
-            out[kind] = composite_on(image.rgb, alpha, options.background, fg)
-            if options.format == "jpg" and out[kind].dtype == np.uint16:
-                out[kind] = (out[kind] >> 8).astype(np.uint8)
-    return out
+    return {kind: render_output(image.rgb, alpha, options.spec(kind), fg) for kind in options.outputs}
 
 
 def run_batch(engine: Predictor, items: list[BatchItem], options: BatchOptions,
@@ -200,9 +197,8 @@ def run_batch(engine: Predictor, items: list[BatchItem], options: BatchOptions,
     def save(item: BatchItem, image: LoadedImage, arrays: dict[str, np.ndarray]) -> list[str]:
         written = []
         for kind, arr in arrays.items():
-            path = save_image(item.outputs[kind], arr, icc_profile=image.icc_profile, dpi=image.dpi,
-                              metadata={**metadata, **options.settings(kind)}, on_exists=options.on_exists,
-                              protected=protected)
+            path = write_output(item.outputs[kind], image, arr, options.spec(kind),
+                                {**metadata, **options.settings(kind)}, options.on_exists, protected)
             if path is not None:
                 written.append(str(path))
         return written

@@ -95,16 +95,17 @@ def cmd_matte(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from .batch import model_metadata
-    from .imageio import load_image, save_alpha
+    from .imageio import load_image
+    from .output import OutputSpec, save_output
 
     engine = make_engine(args)
     failed = 0
     inputs = set(args.images)
     for path in tqdm(args.images, disable=args.quiet, unit="img", desc="matte"):
         try:
-            alpha = engine.predict(load_image(path).rgb)
-            save_alpha(args.out / f"{path.stem}.png", alpha, on_exists="overwrite", protected=inputs,
-                       metadata=model_metadata(engine))
+            image = load_image(path)
+            save_output(args.out / f"{path.stem}.png", image, engine.predict(image.rgb), OutputSpec("alpha", "png", 8),
+                        on_exists="overwrite", protected=inputs, metadata=model_metadata(engine))
         except MattingError as exc:
             failed += 1
             print(f"error: {exc}", file=sys.stderr)
@@ -113,13 +114,19 @@ def cmd_matte(args: argparse.Namespace) -> int:
 
 def cmd_cutout(args: argparse.Namespace) -> int:
     from .batch import model_metadata
-    from .compose import Background, composite_on, cutout, estimate_foreground
-    from .imageio import load_image, save_image
+    from .compose import Background
+    from .imageio import load_image
+    from .output import OutputSpec, format_for_suffix, save_output
     from .refine import refine_auto, refine_with_trimap
 
     background = Background.parse(args.background)
     if args.out.suffix.lower() in (".jpg", ".jpeg") and background.kind == "transparent":
         raise UsageError("a .jpg output needs --background (JPEG has no transparency)")
+    fmt = format_for_suffix(args.out.suffix)
+    if fmt is None:
+        raise UsageError(f"{args.out}: unsupported output format (use .png, .tif, .webp or .jpg)")
+    spec = OutputSpec("cutout" if background.kind == "transparent" else "composite", fmt, None, args.premultiplied,
+                      background)
     engine = make_engine(args)
     image = load_image(args.image)
     alpha = engine.predict(image.rgb)
@@ -131,15 +138,7 @@ def cmd_cutout(args: argparse.Namespace) -> int:
         alpha = refine_with_trimap(image.rgb, trimap, alpha)
     elif args.refine_edges:
         alpha = refine_auto(image.rgb, alpha)
-    fg = estimate_foreground(image.rgb, alpha)
-    if background.kind == "transparent":
-        out = cutout(image.rgb, alpha, fg, args.premultiplied)
-    else:
-        out = composite_on(image.rgb, alpha, background, fg)
-        if args.out.suffix.lower() in (".jpg", ".jpeg", ".webp") and out.dtype != "uint8":
-            out = (out >> 8).astype("uint8")
-    written = save_image(args.out, out, icc_profile=image.icc_profile, dpi=image.dpi, on_exists=args.on_exists,
-                         protected={args.image}, metadata=model_metadata(engine))
+    written = save_output(args.out, image, alpha, spec, on_exists=args.on_exists, metadata=model_metadata(engine))
     if not args.quiet:
         print(f"wrote {written}" if written else f"skipped {args.out}: exists")
     return 0

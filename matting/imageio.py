@@ -226,11 +226,15 @@ def resolve_target(path: Path, on_exists: str, protected: Iterable[str | Path] =
 def save_image(path: str | Path, array: np.ndarray, *, icc_profile: bytes | None = None,
                metadata: dict[str, str] | None = None, on_exists: str = "overwrite",
                protected: Iterable[str | Path] = (), quality: int = 95,
-               dpi: tuple[float, float] | None = None) -> Path | None:
+               dpi: tuple[float, float] | None = None, exif: bytes | None = None,
+               premultiplied: bool = False) -> Path | None:
     """Write an HxW, HxWx3 or HxWx4 uint8/uint16 array atomically; returns the path written,
     or None when ``on_exists="skip"`` found the file already there. ``metadata`` goes into PNG
     iTXt chunks, the TIFF ImageDescription (JSON), WebP XMP or the JPEG comment; ``dpi`` into
-    the file's resolution fields (PNG pHYs, TIFF, JPEG; WebP has none)."""
+    the file's resolution fields (PNG pHYs, TIFF, JPEG; WebP has none); ``exif`` (as Pillow
+    reads it) into PNG eXIf, JPEG and WebP, and its main camera/author fields into TIFF tags.
+    An RGB ICC profile is not written into a grey file. ``premultiplied`` RGBA is tagged as
+    associated alpha in TIFF; PNG and WebP cannot say so and refuse it."""
     path = Path(path)
     fmt = WRITE_FORMATS.get(path.suffix.lower())
     if fmt is None:
@@ -240,8 +244,12 @@ def save_image(path: str | Path, array: np.ndarray, *, icc_profile: bytes | None
     channels = 1 if array.ndim == 2 else array.shape[2]
     if fmt == "JPEG" and (channels == 4 or array.dtype == np.uint16):
         raise ImageWriteError(f"{path}: JPEG holds only flattened 8-bit composites; use PNG, TIFF or WebP for transparency")
+    if premultiplied and fmt != "TIFF":
+        raise ImageWriteError(f"{path}: {fmt} stores straight alpha only; write premultiplied colour as TIFF")
     if fmt == "WEBP" and array.dtype == np.uint16:
         array = (array >> 8).astype(np.uint8)  # WebP is 8-bit only
+    if channels < 3 and icc_profile and not _is_grey_profile(icc_profile):
+        icc_profile = None  # an RGB profile does not describe a grey file (libpng warns, readers guess)
     target = resolve_target(path, on_exists, protected)
     if target is None:
         return None
@@ -252,7 +260,7 @@ def save_image(path: str | Path, array: np.ndarray, *, icc_profile: bytes | None
         raise ImageWriteError(f"{folder}: cannot create output folder ({exc.strerror or exc})") from None
     if not os.access(folder, os.W_OK):
         raise ImageWriteError(f"{folder}: output folder is not writable")
-    data = _encode(fmt, array, icc_profile, metadata or {}, quality, dpi)
+    data = _encode(fmt, array, icc_profile, metadata or {}, quality, dpi, exif, premultiplied)
     atomic_write(target, data)
     return target
 
@@ -298,12 +306,18 @@ def quantize(x: np.ndarray, bit_depth: int) -> np.ndarray:
     return np.round(np.clip(x, 0.0, 1.0) * top).astype(dtype)
 
 
+def _is_grey_profile(icc: bytes) -> bool:
+    """The ICC header's colour space (bytes 16-19) is ``GRAY``."""
+    return len(icc) >= 20 and icc[16:20] == b"GRAY"
+
+
 def _encode(fmt: str, array: np.ndarray, icc: bytes | None, metadata: dict[str, str], quality: int,
-            dpi: tuple[float, float] | None = None) -> bytes:
+            dpi: tuple[float, float] | None = None, exif: bytes | None = None,
+            premultiplied: bool = False) -> bytes:
     if fmt == "TIFF":
-        return _encode_tiff(array, icc, metadata, dpi)
+        return _encode_tiff(array, icc, metadata, dpi, exif, premultiplied)
     if fmt == "PNG" and array.dtype == np.uint16 and array.ndim == 3:
-        return _encode_png16(array, icc, metadata, dpi)
+        return _encode_png16(array, icc, metadata, dpi, exif)
     buf = io.BytesIO()
     im = Image.fromarray(array)  # uint8 L/RGB/RGBA or uint16 grayscale (I;16)
     kwargs: dict = {}
@@ -311,6 +325,8 @@ def _encode(fmt: str, array: np.ndarray, icc: bytes | None, metadata: dict[str, 
         kwargs["icc_profile"] = icc
     if dpi and fmt != "WEBP":
         kwargs["dpi"] = tuple(float(d) for d in dpi)
+    if exif:
+        kwargs["exif"] = exif
     if fmt == "PNG":
         from PIL.PngImagePlugin import PngInfo
 
@@ -330,18 +346,40 @@ def _encode(fmt: str, array: np.ndarray, icc: bytes | None, metadata: dict[str, 
     return buf.getvalue()
 
 
+TIFF_EXIF_TAGS = (271, 272, 306, 315, 33432)  # Make, Model, DateTime, Artist, Copyright (ASCII, IFD0)
+
+
+def _tiff_exif_tags(exif: bytes | None) -> list[tuple]:
+    """The EXIF fields a TIFF holds in its own first IFD, as tifffile extratags."""
+    if not exif:
+        return []
+    try:
+        data = Image.Exif()
+        data.load(exif)
+    except Exception:
+        return []
+    tags = []
+    for tag in TIFF_EXIF_TAGS:
+        value = data.get(tag)
+        if isinstance(value, str) and value.strip("\x00 "):
+            tags.append((tag, "s", 0, value.strip("\x00"), True))
+    return tags
+
+
 def _encode_tiff(array: np.ndarray, icc: bytes | None, metadata: dict[str, str],
-                 dpi: tuple[float, float] | None = None) -> bytes:
+                 dpi: tuple[float, float] | None = None, exif: bytes | None = None,
+                 premultiplied: bool = False) -> bytes:
     import json
 
     import tifffile
 
     buf = io.BytesIO()
-    extratags = [(34675, "B", len(icc), icc, True)] if icc else []
+    extratags = ([(34675, "B", len(icc), icc, True)] if icc else []) + _tiff_exif_tags(exif)
     channels = 1 if array.ndim == 2 else array.shape[2]
     tifffile.imwrite(
         buf, array, photometric="minisblack" if channels == 1 else "rgb",
-        extrasamples=[2] if channels == 4 else None,  # 2: unassociated (straight) alpha
+        # extra sample 1: associated (premultiplied) alpha; 2: unassociated (straight)
+        extrasamples=[1 if premultiplied else 2] if channels == 4 else None,
         compression="zlib", description=json.dumps(metadata) if metadata else None,
         extratags=extratags, metadata=None,
         resolution=(float(dpi[0]), float(dpi[1])) if dpi else None, resolutionunit=2 if dpi else None,
@@ -354,7 +392,7 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
 
 
 def _encode_png16(array: np.ndarray, icc: bytes | None, metadata: dict[str, str],
-                  dpi: tuple[float, float] | None = None) -> bytes:
+                  dpi: tuple[float, float] | None = None, exif: bytes | None = None) -> bytes:
     """16-bit RGB(A) PNG (Pillow cannot write it): OpenCV encodes, we add iCCP and iTXt chunks."""
     import cv2
 
@@ -370,6 +408,8 @@ def _encode_png16(array: np.ndarray, icc: bytes | None, metadata: dict[str, str]
     if dpi:
         ppm = [round(float(d) / 0.0254) for d in dpi]  # pixels per metre
         extra += _png_chunk(b"pHYs", struct.pack(">IIB", ppm[0], ppm[1], 1))
+    if exif:
+        extra += _png_chunk(b"eXIf", exif[6:] if exif.startswith(b"Exif\x00\x00") else exif)
     for k, v in metadata.items():
         extra += _png_chunk(b"iTXt", k.encode("latin-1")[:79] + b"\x00\x00\x00\x00\x00" + str(v).encode("utf-8"))
     return raw[:ihdr_end] + extra + raw[ihdr_end:]

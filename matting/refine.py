@@ -135,19 +135,58 @@ def solve_closed_form(image: np.ndarray, solve: np.ndarray, seed: np.ndarray, pr
 def _solve_tiled(image: np.ndarray, solve: np.ndarray, seed: np.ndarray, prior: float, cancel: CancelFn) -> np.ndarray:
     """Tiles of ``TILE`` pixels, each solved with ``TILE_OVERLAP`` pixels of context on every side
     (pymatting's Laplacian costs ~400 bytes per pixel of the crop, so a whole 12 MP window would
-    need ~5 GB). Each tile starts from, and is bounded by, the results of the tiles before it."""
+    need ~5 GB). Each tile starts from, and is bounded by, the results of the tiles before it.
+
+    A tile whose context holds fixed pixels of one kind only (say, hair whose sky gaps are all
+    unknown, next to the opaque shoulder) has the constant alpha as a perfect solution: plain
+    closed-form turned such a tile fully opaque, a hard-edged block in the cutout, although the
+    window has background elsewhere. In a window with both kinds, such a tile's context is grown
+    (doubling, up to ``MAX_CONTEXT``) until it holds both; if it never does, the tile keeps the
+    seed. (A window with one kind only, e.g. a hole painted inside the foreground, gets
+    closed-form's own answer.)"""
     h, w = solve.shape
     out = seed.astype(np.float32).copy()
+    anchor = prior <= 0 and _has_both_kinds(out[~solve])
     for y0 in range(0, h, TILE):
         for x0 in range(0, w, TILE):
             if not solve[y0 : y0 + TILE, x0 : x0 + TILE].any():
                 continue
-            ys = slice(max(0, y0 - TILE_OVERLAP), min(h, y0 + TILE + TILE_OVERLAP))
-            xs = slice(max(0, x0 - TILE_OVERLAP), min(w, x0 + TILE + TILE_OVERLAP))
+            context = _anchored_context(solve, out, y0, x0) if anchor else _context(h, w, y0, x0, TILE_OVERLAP)
+            if context is None:
+                continue  # nothing tells foreground from background here: keep the seed
+            ys, xs = context
             res = _solve_full(image[ys, xs], solve[ys, xs], out[ys, xs], prior, cancel)
             cy, cx = y0 - ys.start, x0 - xs.start
             out[y0 : y0 + TILE, x0 : x0 + TILE] = res[cy : cy + TILE, cx : cx + TILE]
     return out
+
+
+MAX_CONTEXT = 256  # context pixels at most on each side of a tile (a 1 MP crop, ~400 MB to solve)
+
+
+def _context(h: int, w: int, y0: int, x0: int, margin: int) -> tuple[slice, slice]:
+    return (slice(max(0, y0 - margin), min(h, y0 + TILE + margin)),
+            slice(max(0, x0 - margin), min(w, x0 + TILE + margin)))
+
+
+def _has_both_kinds(fixed: np.ndarray) -> bool:
+    """Fixed pixels include background (<= 0.05) and foreground (>= 0.95)."""
+    return bool(fixed.size) and fixed.min() <= 0.05 and fixed.max() >= 0.95
+
+
+def _anchored_context(solve: np.ndarray, values: np.ndarray, y0: int, x0: int) -> tuple[slice, slice] | None:
+    """The smallest context (``TILE_OVERLAP`` doubled up to ``MAX_CONTEXT``) whose fixed pixels
+    include both background (<= 0.05) and foreground (>= 0.95); None if there is none."""
+    h, w = solve.shape
+    margin = TILE_OVERLAP
+    while True:
+        ys, xs = _context(h, w, y0, x0, margin)
+        if _has_both_kinds(values[ys, xs][~solve[ys, xs]]):
+            return ys, xs
+        whole = ys.start == 0 and xs.start == 0 and ys.stop == h and xs.stop == w
+        if margin >= MAX_CONTEXT or whole:
+            return None
+        margin *= 2
 
 
 def _solve_full(image: np.ndarray, solve: np.ndarray, seed: np.ndarray, prior: float, cancel: CancelFn) -> np.ndarray:

@@ -124,3 +124,39 @@ def test_progress_and_cancel(photo) -> None:
     calls = []
     with pytest.raises(Cancelled):
         refine_auto(photo, cv2.GaussianBlur(seed, (0, 0), 2), cancel=lambda: calls.append(1) or len(calls) > 2)
+
+
+def _hair_over_sky(gap: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Issue 12, bug 1: curly hair (strands with sky between them) below a sky and beside an
+    opaque shoulder, far taller than a solver tile. Returns (rgb, truth, seed): the seed is the
+    truth blurred, as a network's soft matte is. With ``gap`` a wide band of sky crosses the hair."""
+    import cv2
+
+    h, w = 1100, 400
+    truth = np.zeros((h, w), np.float32)
+    truth[300:, 200:] = 1.0  # shoulder
+    strands = (np.arange(200) // 3) % 2 == 0
+    truth[300:, :200] = strands[None, :]
+    if gap:
+        truth[560:660, :200] = 0.0
+    truth = cv2.GaussianBlur(truth, (0, 0), 0.8)
+    hair, sky = np.array([90, 60, 40], np.float32), np.array([150, 190, 235], np.float32)
+    rgb = np.round(truth[..., None] * hair + (1 - truth[..., None]) * sky).astype(np.uint8)
+    seed = cv2.GaussianBlur(truth, (0, 0), 4.0)
+    return rgb, truth, seed
+
+
+def test_auto_refinement_never_turns_a_tile_without_background_opaque() -> None:
+    rgb, truth, seed = _hair_over_sky(gap=False)
+    out = refine_auto(rgb, seed)
+    low = (slice(850, 1100), slice(0, 190))  # a tile whose context holds no background pixel
+    assert out[low].mean() < 0.8, out[low].mean()  # the old solver gave ~1.0 there: sky shown solid
+    assert np.abs(out[low] - truth[low]).mean() <= np.abs(seed[low] - truth[low]).mean() + 1e-6
+
+
+def test_auto_refinement_reaches_for_background_beyond_the_tile() -> None:
+    rgb, truth, seed = _hair_over_sky(gap=True)
+    out = refine_auto(rgb, seed)
+    low = (slice(850, 1100), slice(0, 190))
+    assert out[low].mean() < 0.8, out[low].mean()
+    assert np.abs(out[low] - truth[low]).mean() < np.abs(seed[low] - truth[low]).mean()

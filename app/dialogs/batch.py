@@ -1,18 +1,23 @@
 """Batch export dialog: input and output folders and the same options as ``msia-matte batch``,
-run in the background with a progress bar, a per-file status list, cancel, and the report."""
+run in the background with a progress bar, a per-file status list, cancel, and the report.
+Everything that would make every file fail (no output ticked, no input folder, an output folder
+that cannot be created or written) is checked and said in words before anything starts; the
+settings are kept only for a batch that started."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
-                               QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QProgressBar, QPushButton,
+                               QLineEdit, QListWidget, QListWidgetItem, QProgressBar, QPushButton,
                                QVBoxLayout, QWidget)
 
 import qtawesome as qta
 
 from matting.batch import OUTPUT_KINDS, BatchOptions, BatchReport, plan_batch, run_batch
 from matting.compose import Background
+from matting.errors import MattingError
 
 from ..workers import Workers
 
@@ -95,13 +100,40 @@ class BatchDialog(QDialog):
         return BatchOptions(outputs, self.format.currentText(), self.recursive.isChecked(),
                             self.on_exists.currentText(), self.background, refine_edges=self.refine_edges.isChecked())
 
+    def problem(self) -> str | None:
+        """Why this batch cannot start, in a designer's words; None when it can."""
+        if not any(b.isChecked() for b in self.outputs.values()):
+            return "Tick at least one thing to export: cutout, alpha or composite."
+        indir, outdir = self.indir.text().strip(), self.outdir.text().strip()
+        if not indir or not Path(indir).is_dir():
+            return f"The input folder {indir or '(none)'} does not exist. Choose the folder with your photos."
+        if not outdir:
+            return "Choose an output folder for the exported files."
+        out = Path(outdir).expanduser()
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            return f"The output folder {out} cannot be created ({exc.strerror or exc}). Choose another folder."
+        if not os.access(out, os.W_OK):
+            return f"The output folder {out} is not writable. Choose another folder."
+        return None
+
+    def say(self, message: str) -> None:
+        self.status.setText(message)
+        self.status.setStyleSheet("color: #ff8080;")
+
     def start(self) -> None:
+        problem = self.problem()
+        if problem is not None:
+            self.say(problem)
+            return
         try:
             options = self.options()
             items = plan_batch(self.indir.text(), self.outdir.text(), options)
-        except Exception as exc:
-            QMessageBox.warning(self, "Batch export", str(exc))
+        except (MattingError, ValueError) as exc:
+            self.say(str(exc))
             return
+        self.status.setStyleSheet("")
         for key, value in (("indir", self.indir.text()), ("outdir", self.outdir.text()),
                            ("recursive", self.recursive.isChecked()), ("outputs", ",".join(options.outputs)),
                            ("format", options.format), ("on_exists", options.on_exists),
@@ -140,15 +172,14 @@ class BatchDialog(QDialog):
         out = Path(self.outdir.text())
         try:
             report.write(out / "msia-batch-report.json")
-        except OSError as exc:
-            self.status.setText(f"{report.summary()}; report not written: {exc}")
+        except (MattingError, OSError) as exc:
+            self.say(f"{report.summary()}; report not written: {exc}")
         self._idle()
         self.finished_report.emit(report)
 
     def _failed(self, message: str) -> None:
-        self.status.setText(message)
+        self.say(message)
         self._idle()
-        QMessageBox.warning(self, "Batch export", message)
 
     def _idle(self) -> None:
         self.task = None

@@ -1,5 +1,11 @@
 """Export options: what (cutout, alpha, composite), format, bit depth, straight or premultiplied.
-Choices are remembered (QSettings); the path is chosen here and overwriting asks first."""
+Choices are remembered (QSettings); the path is chosen here and overwriting asks first.
+
+The file name and the format stay in step: choosing a format changes the name's extension, typing
+a known extension chooses its format, and a name without one gets the format's. Only what the
+format can hold is offered: 16-bit for PNG and TIFF (and a 16-bit photo), premultiplied colour
+for a TIFF cutout (PNG and WebP define straight alpha only), JPEG for a composite. Problems are
+shown in the dialog, in words, before anything is written."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,11 +13,13 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QLineEdit, QMessageBox, QPushButton, QWidget)
+                               QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton, QWidget)
+
+from matting.output import FORMATS as EXT
+from matting.output import PREMULTIPLIED_FORMATS, SIXTEEN_BIT_FORMATS, format_for_suffix
 
 WHAT = (("cutout", "Cutout (transparent)"), ("alpha", "Alpha matte"), ("composite", "Composite on background"))
-FORMATS = {"png": "PNG", "tiff": "TIFF", "webp": "WebP (lossless, 8-bit)", "jpg": "JPEG (composite only)"}
-EXT = {"png": ".png", "tiff": ".tif", "webp": ".webp", "jpg": ".jpg"}
+FORMAT_LABELS = {"png": "PNG", "tiff": "TIFF", "webp": "WebP (lossless, 8-bit)", "jpg": "JPEG (composite only)"}
 
 
 @dataclass
@@ -32,24 +40,29 @@ class ExportDialog(QDialog):
         for key, label in WHAT:
             self.what.addItem(label, key)
         self.format = QComboBox()
-        for key, label in FORMATS.items():
+        for key, label in FORMAT_LABELS.items():
             self.format.addItem(label, key)
         self.depth = QComboBox()
         self.depth.addItem("8-bit", 8)
         if input_bit_depth == 16:
             self.depth.addItem("16-bit", 16)
-        self.premultiplied = QCheckBox("Premultiplied colour")
+        self.premultiplied = QCheckBox("Premultiplied colour (TIFF)")
         self.path = QLineEdit()
+        self.path.editingFinished.connect(self.follow_path)
         browse = QPushButton("Browse…")
         browse.clicked.connect(self.browse)
         row = QHBoxLayout()
         row.addWidget(self.path)
         row.addWidget(browse)
+        self.problem = QLabel()
+        self.problem.setStyleSheet("color: #ff8080;")
+        self.problem.setWordWrap(True)
         form.addRow("Export", self.what)
         form.addRow("Format", self.format)
         form.addRow("Bit depth", self.depth)
         form.addRow("", self.premultiplied)
         form.addRow("File", row)
+        form.addRow(self.problem)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -60,8 +73,11 @@ class ExportDialog(QDialog):
         self._update()
 
     def options(self) -> ExportOptions:
-        return ExportOptions(self.what.currentData(), self.format.currentData(), int(self.depth.currentData()),
-                             self.premultiplied.isChecked())
+        """What will be written: only what the chosen format can hold."""
+        fmt = self.format.currentData()
+        depth = int(self.depth.currentData()) if fmt in SIXTEEN_BIT_FORMATS else 8
+        premultiplied = self.premultiplied.isChecked() and self.premultiplied.isEnabled()
+        return ExportOptions(self.what.currentData(), fmt, depth, premultiplied)
 
     def target(self) -> Path:
         return Path(self.path.text()).expanduser()
@@ -72,29 +88,62 @@ class ExportDialog(QDialog):
         return str(folder / f"{self.source.stem}_{o.what}{EXT[o.format]}")
 
     def _update(self, *_args) -> None:
-        o = self.options()
-        jpg_ok = o.what == "composite"
-        idx = self.format.findData("jpg")
-        self.format.model().item(idx).setEnabled(jpg_ok)
-        if o.format == "jpg" and not jpg_ok:
+        what = self.what.currentData()
+        jpg_ok = what == "composite"
+        self.format.model().item(self.format.findData("jpg")).setEnabled(jpg_ok)
+        if self.format.currentData() == "jpg" and not jpg_ok:
             self.format.setCurrentIndex(self.format.findData("png"))
-        self.premultiplied.setEnabled(o.what == "cutout")
-        self.depth.setEnabled(o.format in ("png", "tiff"))
+        fmt = self.format.currentData()
+        self.premultiplied.setEnabled(what == "cutout" and fmt in PREMULTIPLIED_FORMATS)
+        deep = fmt in SIXTEEN_BIT_FORMATS and self.depth.count() > 1
+        self.depth.setEnabled(deep)
+        if not deep:
+            self.depth.setCurrentIndex(self.depth.findData(8))  # what is shown is what is written
         current = Path(self.path.text()) if self.path.text() else None
         if current is None or current.stem.startswith(f"{self.source.stem}_"):
             self.path.setText(self._default_path())
-        else:
-            self.path.setText(str(current.with_suffix(EXT[self.options().format])))
+        elif format_for_suffix(current.suffix) != fmt:
+            self.path.setText(str(current.with_suffix(EXT[fmt])))
+        self.problem.clear()
+
+    def follow_path(self) -> bool:
+        """The name decides the format when it has a known extension, and gets the format's
+        extension when it has none. False (with the reason shown) when the name cannot work."""
+        text = self.path.text().strip()
+        if not text:
+            self.problem.setText("Type a file name or choose one with Browse…")
+            return False
+        path = Path(text)
+        if not path.suffix:
+            self.path.setText(str(path.with_suffix(EXT[self.format.currentData()])))
+            return True
+        fmt = format_for_suffix(path.suffix)
+        if fmt is None:
+            self.problem.setText(f"{path.name}: {path.suffix} is not a format MSIA Matte writes; "
+                                 "use .png, .tif, .webp or .jpg (composites only).")
+            return False
+        if fmt == "jpg" and self.what.currentData() != "composite":
+            self.problem.setText(f"{path.name}: JPEG has no transparency, so it can only hold a composite on a "
+                                 "background. Choose “Composite on background”, or a .png, .tif or .webp name.")
+            return False
+        if fmt != self.format.currentData():
+            self.format.setCurrentIndex(self.format.findData(fmt))  # _update keeps the typed name
+            self.path.setText(text)
+        self.problem.clear()
+        return True
 
     def browse(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export to", self.path.text(), options=QFileDialog.Option.DontConfirmOverwrite)
         if path:
             self.path.setText(path)
+            self.follow_path()
 
     def accept(self) -> None:
+        if not self.follow_path():
+            return
         target = self.target()
         if target.resolve() == self.source.resolve():
-            QMessageBox.warning(self, "Export", f"{target}: that is the photo itself; choose another file.")
+            self.problem.setText(f"{target}: that is the photo itself; choose another file.")
             return
         if target.exists():
             answer = QMessageBox.question(self, "Export", f"{target} exists. Replace it?")

@@ -80,6 +80,11 @@ class BackgroundPanel(QGroupBox):
         if path:
             self.set_image(path)
 
+    def refresh(self) -> None:
+        """Show the current colour and tell listeners (after settings were restored)."""
+        self._update_swatch()
+        self._emit()
+
     def _update_swatch(self) -> None:
         self.color_button.setStyleSheet(f"QPushButton {{ border-left: 14px solid {self.color.name()}; }}")
 

@@ -48,15 +48,29 @@ class CompareView(QSplitter):
     def _add_pane(self, mode: str) -> None:
         pane = Pane(mode)
         pane.canvas.viewChanged.connect(lambda z, c, src=pane.canvas: self._sync(src, z, c))
+        pane.canvas.resized.connect(lambda src=pane.canvas: self._resized(src))
         pane.modeChanged.connect(lambda _m: self.modesChanged.emit())
         self.panes.append(pane)
         self.addWidget(pane)
 
     def set_pane_count(self, n: int) -> None:
+        """Show the first ``n`` panes; the newly shown ones take the first pane's zoom and centre
+        (and, when the view is fitted, everything refits once the panes have their new sizes)."""
         for i, pane in enumerate(self.panes):
             pane.setVisible(i < n)
         lead = self.panes[0].canvas
         self._sync(lead, lead.zoom, lead.center())
+
+    def fit(self) -> None:
+        """Fit the photo in the first pane; the others follow."""
+        self.panes[0].canvas.fit()
+
+    def _resized(self, canvas: ImageCanvas) -> None:
+        if canvas.fit_mode and canvas is self.panes[0].canvas:
+            canvas.fit()
+        elif canvas.fit_mode:  # a follower: keep the first pane's fit, centred in this pane's size
+            lead = self.panes[0].canvas
+            canvas.sync_to(lead.zoom, lead.center(), True)
 
     @property
     def visible_panes(self) -> list[Pane]:
@@ -65,4 +79,4 @@ class CompareView(QSplitter):
     def _sync(self, source: ImageCanvas, zoom: float, center: QPointF) -> None:
         for pane in self.panes:
             if pane.canvas is not source:
-                pane.canvas.sync_to(zoom, center)
+                pane.canvas.sync_to(zoom, center, source.fit_mode)

@@ -1,9 +1,8 @@
-"""Brush strokes as masks (for the refinement) and as a coloured overlay (for the canvas)."""
+"""Brush strokes as masks (for the refinement); their colours (the canvas draws them as paths)."""
 from __future__ import annotations
 
 import cv2
 import numpy as np
-from PySide6.QtGui import QImage
 
 STROKE_COLOURS = {"foreground": (40, 220, 60), "background": (230, 40, 40), "unknown": (250, 210, 30)}
 
@@ -23,10 +22,3 @@ def rasterise(strokes, width: int, height: int) -> np.ndarray:
     mask = np.zeros((height, width), np.uint8)
     _draw(mask, strokes, 1)
     return mask.astype(bool)
-
-
-def overlay_image(strokes, width: int, height: int, opacity: int = 140) -> QImage:
-    """Strokes drawn in their kind's colour on a transparent RGBA image."""
-    rgba = np.zeros((height, width, 4), np.uint8)
-    _draw(rgba, strokes, lambda s: (*STROKE_COLOURS[s.kind], opacity))
-    return QImage(rgba.data, width, height, 4 * width, QImage.Format.Format_RGBA8888).copy()

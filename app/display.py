@@ -1,0 +1,361 @@
+"""The display pipeline: what the panes draw, made in workers at screen resolution, so that the GUI
+thread only swaps finished pictures in, whatever the photo's size (a 24 MP photo is 96 MB of
+float alpha and 288 MB of float colour; compositing it on the GUI thread froze the window for
+seconds, the blur for minutes).
+
+Levels:
+  * the proxy: the photo, its matte and its foreground colours reduced so that the long side is
+    at most ``PROXY_SIDE``; made once per photo (in the open worker), per matte and per
+    foreground estimate. Background plates (colour, image scaled to cover, blurred original)
+    are made at this scale and cached per background; pictures (one per view mode, matte,
+    foreground, background and edge colour) are rendered from it with their pyramid (halvings
+    down to ``PYRAMID_SMALLEST``) and cached (``PICTURE_CACHE``); a pane draws the level just
+    above its size on screen.
+  * detail tiles: once a pane's zoom magnifies the proxy, the visible area is rendered from the
+    full-resolution arrays at screen resolution (at most one photo pixel per screen pixel, so
+    pixel-exact past 100 %) after the view has been still for ``DETAIL_DELAY_MS``. The plate of a
+    detail tile is the proxy's plate enlarged (a blur or a background photo varies slowly).
+Views update progressively: the photo first, then the matte's views, then the edge colours; a
+pane keeps its last picture until the new one is ready, never a frozen window.
+"""
+from __future__ import annotations
+
+import sys
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PySide6.QtCore import QObject, QPoint, QTimer, Signal
+from PySide6.QtGui import QImage
+
+from matting.compose import Background, background_plate
+from matting.progress import check
+
+from .views.render import compose_view, needs_plate, to_qimage
+
+PROXY_SIDE = 2048
+PYRAMID_SMALLEST = 384  # the smallest pyramid level's long side is above this
+PICTURE_CACHE = 12
+PLATE_CACHE = 4
+DETAIL_DELAY_MS = 120
+RENDER_PRIORITY = 5  # display work goes before queued matte and foreground work
+
+
+def proxy_size(width: int, height: int, side: int = PROXY_SIDE) -> tuple[int, int]:
+    """(w, h) of the proxy: the long side at most ``side``, aspect kept."""
+    s = min(1.0, side / max(width, height))
+    return max(1, round(width * s)), max(1, round(height * s))
+
+
+def to_uint8(rgb: np.ndarray) -> np.ndarray:
+    """uint8 or uint16 RGB -> uint8 (16-bit rounded)."""
+    if rgb.dtype == np.uint8:
+        return rgb
+    return np.round(rgb.astype(np.float32) / 257.0).astype(np.uint8)
+
+
+def reduce(array: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Area-average ``array`` to ``size`` (w, h); unchanged when already that size."""
+    if (array.shape[1], array.shape[0]) == size:
+        return array
+    return cv2.resize(array, size, interpolation=cv2.INTER_AREA)
+
+
+def pyramid(pixels: np.ndarray, smallest: int = PYRAMID_SMALLEST) -> list[QImage]:
+    """``pixels`` and its halvings down to ``smallest`` px on the long side, largest first: a
+    pane draws the level nearest above its size on screen (smooth-scaling the 2048 px proxy into
+    a 500 px pane cost ~50 ms of GUI-thread painting per pane)."""
+    levels = [to_qimage(pixels)]
+    while max(pixels.shape[:2]) > 2 * smallest:
+        h, w = pixels.shape[:2]
+        pixels = cv2.resize(pixels, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA)
+        levels.append(to_qimage(pixels))
+    return levels
+
+
+def make_proxy_rgb(rgb: np.ndarray) -> np.ndarray:
+    """The photo's proxy (uint8), made once per photo in the open worker."""
+    h, w = rgb.shape[:2]
+    return to_uint8(reduce(rgb, proxy_size(w, h)))
+
+
+def background_key(background: Background) -> tuple:
+    """What identifies a background's plate (an image file by path and modification time)."""
+    if background.kind == "image":
+        try:
+            stamp = Path(background.image).stat().st_mtime_ns
+        except OSError:
+            stamp = 0
+        return ("image", str(background.image), stamp)
+    if background.kind == "color":
+        return ("color", tuple(background.color))
+    if background.kind == "blur":
+        return ("blur", round(background.blur, 4))
+    return ("transparent",)
+
+
+@dataclass(frozen=True)
+class Proxy:
+    scale: float  # proxy pixels per photo pixel
+    rgb: np.ndarray  # uint8 HxWx3
+    alpha: np.ndarray | None = None
+    fg: np.ndarray | None = None
+    alpha_version: int = 0
+    fg_version: int = 0
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.rgb.shape[1], self.rgb.shape[0]
+
+
+def region_pixels(mode: str, rgb: np.ndarray, alpha: np.ndarray | None, fg: np.ndarray | None,
+                  plate: np.ndarray | None, plate_scale: float, rect: tuple[int, int, int, int], step: float,
+                  edge_color: tuple[int, int, int]) -> np.ndarray:
+    """The picture of ``rect`` = (x, y, w, h) of the full-resolution arrays, reduced by ``step``
+    (photo pixels per output pixel, >= 1); ``plate`` is at ``plate_scale`` of the photo and is
+    resampled to the region."""
+    x, y, w, h = rect
+    ow, oh = max(1, round(w / step)), max(1, round(h / step))
+
+    def crop(a: np.ndarray | None) -> np.ndarray | None:
+        return None if a is None else reduce(a[y : y + h, x : x + w], (ow, oh))
+
+    plate_crop = None
+    if plate is not None:
+        k = plate_scale * w / ow  # plate pixels per output pixel
+        m = np.array([[k, 0, plate_scale * (x + 0.5 * w / ow) - 0.5], [0, k, plate_scale * (y + 0.5 * h / oh) - 0.5]],
+                     np.float32)
+        plate_crop = cv2.warpAffine(plate, m, (ow, oh), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                                    borderMode=cv2.BORDER_REPLICATE)
+    return compose_view(mode, to_uint8(crop(rgb)), crop(alpha), crop(fg), plate_crop, edge_color)
+
+
+class DisplayPipeline(QObject):
+    """Keeps every visible pane showing the current document in its view mode (see the module
+    docstring). ``updated`` is emitted whenever no display work is left."""
+
+    updated = Signal()
+
+    def __init__(self, workers, compare, parent: QObject | None = None):
+        super().__init__(parent)
+        self.workers, self.compare = workers, compare
+        self.doc = None
+        self.proxy: Proxy | None = None
+        self.background = Background()
+        self.edge_color: tuple[int, int, int] = (255, 0, 255)
+        self.pictures: OrderedDict[tuple, tuple[list[QImage], bool]] = OrderedDict()
+        self.plates: OrderedDict[tuple, np.ndarray] = OrderedDict()
+        self.pending: set[str] = set()
+        self.rendering: dict[str, tuple] = {}  # mode -> the picture being rendered for it
+        self.detail_timer = QTimer(self)
+        self.detail_timer.setSingleShot(True)
+        self.detail_timer.setInterval(DETAIL_DELAY_MS)
+        self.detail_timer.timeout.connect(self._request_details)
+        for pane in compare.panes:
+            pane.canvas.viewChanged.connect(lambda *_a: self.detail_timer.start())
+
+    # ---- state in
+    def set_document(self, doc, proxy_rgb: np.ndarray) -> None:
+        """A new photo (its proxy made in the open worker): show it at once."""
+        self.doc = doc
+        w, h = doc.size
+        self.proxy = Proxy(proxy_rgb.shape[1] / w, proxy_rgb)
+        self.pictures.clear()
+        self.plates.clear()
+        self.rendering.clear()
+        for pane in self.compare.panes:
+            pane.canvas.set_content_size(w, h)
+        self.compare.fit()
+        self.refresh()
+
+    def matte_changed(self) -> None:
+        """The document's alpha was replaced: reduce it in a worker, then redraw."""
+        doc, alpha = self.doc, self.doc.alpha
+        size = self.proxy.size
+        self._job("proxy-alpha", lambda _p, _c: reduce(alpha, size),
+                  lambda small: self._proxy_alpha(doc, alpha, small))
+
+    def _proxy_alpha(self, doc, alpha: np.ndarray, small: np.ndarray) -> None:
+        if doc is self.doc and alpha is doc.alpha:
+            p = self.proxy
+            self.proxy = replace(p, alpha=small, fg=None, alpha_version=p.alpha_version + 1, fg_version=p.fg_version + 1)
+            self.refresh()
+
+    def foreground_changed(self) -> None:
+        doc, fg = self.doc, self.doc.foreground
+        if fg is None:
+            return
+        size = self.proxy.size
+        self._job("proxy-fg", lambda _p, _c: reduce(fg, size), lambda small: self._proxy_fg(doc, fg, small))
+
+    def _proxy_fg(self, doc, fg: np.ndarray, small: np.ndarray) -> None:
+        if doc is self.doc and fg is doc.foreground:
+            self.proxy = replace(self.proxy, fg=small, fg_version=self.proxy.fg_version + 1)
+            self.refresh()
+
+    def set_background(self, background: Background) -> None:
+        self.background = background
+        self.refresh()
+
+    def set_edge_color(self, color: tuple[int, int, int]) -> None:
+        self.edge_color = color
+        self.refresh()
+
+    # ---- pictures
+    def busy(self) -> bool:
+        """Display work is queued or running (the bench and the tests wait for it)."""
+        return bool(self.pending) or self.detail_timer.isActive()
+
+    def content_key(self, mode: str) -> tuple:
+        p = self.proxy
+        if mode == "original" or p is None or p.alpha is None:
+            return ("original",)
+        if mode == "alpha":
+            return ("alpha", p.alpha_version)
+        if mode == "cutout":
+            return ("cutout", p.alpha_version, p.fg_version, background_key(self.background))
+        if mode == "color":
+            return ("color", p.alpha_version, p.fg_version, self.edge_color)
+        return (mode, p.alpha_version, p.fg_version)
+
+    def refresh(self) -> None:
+        """Give every visible pane its current picture: from the cache, or rendered in a worker
+        (the pane keeps its last picture meanwhile)."""
+        if self.proxy is None:
+            return
+        for pane in self.compare.visible_panes:
+            key = self.content_key(pane.mode)
+            if pane.canvas.content_key == key:
+                continue
+            if key in self.pictures:
+                self.pictures.move_to_end(key)
+                image, has_alpha = self.pictures[key]
+                pane.canvas.set_picture(image, key, has_alpha)
+            elif self.rendering.get(key[0]) != key:  # two panes may want the same picture
+                self._render(key[0], key)
+        self.detail_timer.start()
+
+    def _plate_key(self) -> tuple:
+        return background_key(self.background), self.proxy.size
+
+    def _render(self, mode: str, key: tuple) -> None:
+        p, background, colour = self.proxy, self.background, self.edge_color
+        plate_key = self._plate_key()
+        wants_plate = needs_plate(mode, background.kind)
+        plate = self.plates.get(plate_key) if wants_plate else None
+
+        def job(_progress, cancel):
+            pl = plate
+            if wants_plate and pl is None:
+                pl = background_plate(p.rgb, background)
+                check(cancel)
+            pixels = compose_view(mode, p.rgb, p.alpha, p.fg, pl, colour)
+            return pyramid(pixels), pixels.shape[2] == 4, pl
+
+        self.rendering[mode] = key
+        self._job(f"render:{mode}", job, lambda result: self._rendered(key, plate_key if wants_plate else None, *result))
+
+    def _rendered(self, key: tuple, plate_key: tuple | None, image: list[QImage], has_alpha: bool, plate) -> None:
+        self.rendering.pop(key[0], None)
+        if plate_key is not None:
+            self.plates[plate_key] = plate
+            while len(self.plates) > PLATE_CACHE:
+                self.plates.popitem(last=False)
+        self.pictures[key] = (image, has_alpha)
+        while len(self.pictures) > PICTURE_CACHE:
+            self.pictures.popitem(last=False)
+        self.refresh()
+
+    # ---- detail tiles
+    def _request_details(self) -> None:
+        if self.proxy is None:
+            return
+        for i, pane in enumerate(self.compare.panes):
+            canvas = pane.canvas
+            if not pane.isVisible() or canvas.content_key is None:
+                continue
+            if self.proxy.scale >= 1.0 or canvas.zoom <= self.proxy.scale * 1.01:  # the proxy is enough
+                canvas.clear_detail()
+                continue
+            rect = canvas.visible_image_rect()
+            if rect is None:
+                continue
+            step = max(1.0, 1.0 / canvas.zoom)
+            key = canvas.content_key
+            if canvas.detail_covers(rect, step, key):
+                continue
+            job = self._detail_job(pane.mode, rect, step)
+            if job is not None:
+                self._job(f"detail:{i}", job, lambda r, c=canvas, k=key, rc=rect, s=step: self._detail_done(c, k, rc, s, *r))
+        self._maybe_updated()
+
+    def _detail_job(self, mode: str, rect: tuple[int, int, int, int], step: float):
+        doc, p, background, colour = self.doc, self.proxy, self.background, self.edge_color
+        plate = None
+        if p.alpha is not None and needs_plate(mode, background.kind):
+            plate = self.plates.get(self._plate_key())
+            if plate is None:
+                return None  # the proxy picture (and its plate) comes first
+        rgb, alpha = doc.image.rgb, doc.alpha if p.alpha is not None else None
+        fg = doc.foreground if p.fg is not None else None
+
+        def job(_progress, _cancel):
+            pixels = region_pixels(mode, rgb, alpha, fg, plate, p.scale, rect, step, colour)
+            return to_qimage(pixels), pixels.shape[2] == 4
+
+        return job
+
+    def _detail_done(self, canvas, key: tuple, rect, step: float, image: QImage, has_alpha: bool) -> None:
+        if canvas.content_key == key:
+            canvas.set_detail(image, rect, step, key)
+
+    def region_image(self, mode: str, rect: tuple[int, int, int, int]) -> QImage | None:
+        """A small full-resolution region, drawn on the calling (GUI) thread: for the loupe,
+        which shows at most 200 x 200 photo pixels."""
+        if self.proxy is None:
+            return None
+        doc, p = self.doc, self.proxy
+        plate = None
+        if p.alpha is not None and needs_plate(mode, self.background.kind):
+            plate = self.plates.get(self._plate_key())
+            if plate is None:
+                return None
+        x, y, w, h = rect
+        W, H = doc.size
+        x0, y0, x1, y1 = max(0, x), max(0, y), min(W, x + w), min(H, y + h)
+        if x1 <= x0 or y1 <= y0:
+            return None
+        alpha = doc.alpha if p.alpha is not None else None
+        fg = doc.foreground if p.fg is not None else None
+        pixels = region_pixels(mode, doc.image.rgb, alpha, fg, plate, p.scale, (x0, y0, x1 - x0, y1 - y0), 1.0,
+                               self.edge_color)
+        image = to_qimage(pixels)
+        image.setOffset(QPoint(x0 - x, y0 - y))  # where the clipped region starts in ``rect``
+        return image
+
+    # ---- jobs
+    def _job(self, name: str, fn, on_done) -> None:
+        self.pending.add(name)
+
+        def finished(*_a):
+            self.pending.discard(name)
+            self._maybe_updated()
+
+        def failed(message: str):
+            print(f"display: {name} failed: {message}", file=sys.stderr)
+            finished()
+
+        def done(result):
+            try:
+                on_done(result)
+            finally:
+                finished()
+
+        self.workers.start(fn, on_done=done, on_failed=failed, on_cancelled=finished, key=f"display:{name}",
+                           priority=RENDER_PRIORITY)
+
+    def _maybe_updated(self) -> None:
+        if not self.busy():
+            self.updated.emit()

@@ -1,0 +1,115 @@
+"""The one output renderer: what the app's Export, batch export and the CLI write for a photo and
+its matte, so that all three quantise, tag and carry metadata the same way.
+
+Public API:
+  ``OutputSpec(kind, format, bit_depth=None, premultiplied=False, background=white)``: what to
+      write; validated on creation (a message a user can act on). ``bit_depth=None`` keeps the
+      photo's depth where the format holds it (PNG, TIFF) and is 8 elsewhere (WebP, JPEG).
+  ``render_output(rgb, alpha, spec, fg=None) -> uint8/uint16 array``: alpha (1 channel), cutout
+      (RGBA) or composite (RGB; RGBA over a transparent background). Colours are computed in
+      float and rounded once to the target depth (a 16-bit photo written at 8 bits is rounded,
+      not truncated).
+  ``save_output(path, image, alpha, spec, fg=None, metadata=None, on_exists, protected)``:
+      render and write atomically with the photo's ICC profile (colour outputs only: an RGB
+      profile does not describe a grey alpha file), DPI and EXIF (orientation reset to 1, since
+      the pixels are already turned upright).
+  ``write_output(path, image, array, spec, ...)``: the writing half, for callers that render in
+      one thread and write in another (batch).
+  ``FORMATS`` (name -> suffix), ``format_for_suffix(suffix)``, ``SIXTEEN_BIT_FORMATS``,
+  ``PREMULTIPLIED_FORMATS``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+from .compose import Background, composite_on, cutout
+from .imageio import LoadedImage, quantize, save_image
+
+OUTPUT_KINDS = ("cutout", "alpha", "composite")
+FORMATS = {"png": ".png", "tiff": ".tif", "webp": ".webp", "jpg": ".jpg"}
+SUFFIX_FORMATS = {".png": "png", ".tif": "tiff", ".tiff": "tiff", ".webp": "webp", ".jpg": "jpg", ".jpeg": "jpg"}
+SIXTEEN_BIT_FORMATS = ("png", "tiff")
+PREMULTIPLIED_FORMATS = ("tiff",)  # TIFF tags associated alpha; PNG and WebP define straight alpha only
+
+
+def format_for_suffix(suffix: str) -> str | None:
+    """``.tif`` -> ``tiff``; None for a suffix no output format uses."""
+    return SUFFIX_FORMATS.get(suffix.lower())
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    kind: str = "cutout"
+    format: str = "png"
+    bit_depth: int | None = None
+    premultiplied: bool = False
+    background: Background = field(default_factory=lambda: Background("color", (255, 255, 255)))
+
+    def __post_init__(self) -> None:
+        if self.kind not in OUTPUT_KINDS:
+            raise ValueError(f"output must be one of {', '.join(OUTPUT_KINDS)}, got {self.kind!r}")
+        if self.format not in FORMATS:
+            raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {self.format!r}")
+        if self.bit_depth not in (None, 8, 16):
+            raise ValueError(f"bit depth must be 8 or 16, got {self.bit_depth}")
+        if self.format == "jpg" and (self.kind != "composite" or self.background.kind == "transparent"):
+            raise ValueError("JPEG holds no transparency: use it only for a composite on a background")
+        if self.premultiplied and self.kind == "cutout" and self.format not in PREMULTIPLIED_FORMATS:
+            raise ValueError(f"{self.format.upper()} stores straight alpha only; premultiplied colour needs TIFF")
+
+    def depth_for(self, photo_bit_depth: int) -> int:
+        """The bit depth written for a photo of ``photo_bit_depth``."""
+        if self.format not in SIXTEEN_BIT_FORMATS:
+            return 8
+        return self.bit_depth or photo_bit_depth
+
+
+def render_output(rgb: np.ndarray, alpha: np.ndarray, spec: OutputSpec, fg: np.ndarray | None = None) -> np.ndarray:
+    """The array to write (see the module docstring); ``fg`` is the estimated foreground colour
+    (computed here when None and the output needs it)."""
+    photo_depth = 16 if rgb.dtype == np.uint16 else 8
+    depth = spec.depth_for(photo_depth)
+    dtype = np.uint16 if depth == 16 else np.uint8
+    if spec.kind == "alpha":
+        return quantize(alpha, depth)
+    if spec.kind == "cutout":
+        return cutout(rgb, alpha, fg, spec.premultiplied, dtype=dtype)
+    return composite_on(rgb, alpha, spec.background, fg, dtype=dtype)
+
+
+def output_exif(exif: bytes | None) -> bytes | None:
+    """The photo's EXIF with the orientation set to 1 (the pixels are stored upright)."""
+    if not exif:
+        return None
+    from PIL import Image
+
+    try:
+        data = Image.Exif()
+        data.load(exif)
+        data[0x0112] = 1
+        return data.tobytes()
+    except Exception:  # an unreadable EXIF block is dropped rather than failing the export
+        return None
+
+
+def save_output(path: str | Path, image: LoadedImage, alpha: np.ndarray, spec: OutputSpec, fg: np.ndarray | None = None,
+                metadata: dict[str, str] | None = None, on_exists: str = "overwrite",
+                protected: Iterable[str | Path] = ()) -> Path | None:
+    """Render ``spec`` for ``image`` and write it atomically; None when ``on_exists="skip"`` found
+    the file already there. The photo itself is always protected."""
+    return write_output(path, image, render_output(image.rgb, alpha, spec, fg), spec, metadata, on_exists, protected)
+
+
+def write_output(path: str | Path, image: LoadedImage, array: np.ndarray, spec: OutputSpec,
+                 metadata: dict[str, str] | None = None, on_exists: str = "overwrite",
+                 protected: Iterable[str | Path] = ()) -> Path | None:
+    """Write an array ``render_output`` made, with the photo's ICC profile, DPI and EXIF."""
+    colour = array.ndim == 3
+    return save_image(path, array, icc_profile=image.icc_profile if colour else None, dpi=image.dpi,
+                      exif=output_exif(image.exif), metadata=metadata, on_exists=on_exists,
+                      protected={image.path, *protected},
+                      premultiplied=spec.premultiplied and spec.kind == "cutout")
