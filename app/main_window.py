@@ -14,7 +14,8 @@ from PySide6.QtWidgets import (QColorDialog, QDockWidget, QFileDialog, QInputDia
                                QMessageBox, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from matting.compose import Background, composite_on, cutout, estimate_foreground
-from matting.imageio import READ_SUFFIXES, load_image, quantize, save_image
+from matting.files import IMAGE_SUFFIXES
+from matting.imageio import load_image, quantize, save_image
 from matting.refine import refine_auto, refine_with_trimap, trimap_from_strokes
 
 from .dialogs.batch import BatchDialog
@@ -233,7 +234,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ opening
     def open_dialog(self) -> None:
         folder = self.settings.value("open/folder", "")
-        pattern = "Images (" + " ".join(f"*{s}" for s in sorted(READ_SUFFIXES)) + ")"
+        pattern = "Images (" + " ".join(f"*{s}" for s in sorted(IMAGE_SUFFIXES)) + ")"
         path, _ = QFileDialog.getOpenFileName(self, "Open photo", folder, pattern)
         if path:
             self.open_path(path)

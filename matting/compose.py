@@ -121,7 +121,9 @@ def parse_color(s: str) -> tuple[int, int, int] | None:
             return None
     parts = s.split(",")
     if len(parts) == 3 and all(p.strip().isdigit() for p in parts):
-        values = tuple(min(255, int(p)) for p in parts)
+        values = tuple(int(p) for p in parts)
+        if max(values) > 255:
+            raise ValueError(f"colour {s!r}: each of R,G,B must be 0-255")
         return values  # type: ignore[return-value]
     return None
 

@@ -25,6 +25,7 @@ from .progress import CancelFn, ProgressFn, check, report
 from .weights import load_model, require_default_model
 
 DEFAULT_MAX_SIDE = 512  # see README "Working resolution" for the measured quality/time curve
+MAX_SIDE_RANGE = (32, 4096)  # above 4096 the network's features alone need several GB
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
@@ -70,8 +71,9 @@ class MattingEngine:
         self.path = path
         recommended = self.metadata.get("recommended_max_side", DEFAULT_MAX_SIDE)
         self.max_side = int(max_side or recommended)
-        if self.max_side < 32:
-            raise ValueError(f"max_side must be at least 32, got {self.max_side}")
+        lo, hi = MAX_SIDE_RANGE
+        if not lo <= self.max_side <= hi:
+            raise ValueError(f"max_side must be within {lo}..{hi}, got {self.max_side}")
         self.flip = bool(self.metadata.get("flip_average", False) if flip is None else flip)
         self.has_refiner = self.net.refiner is not None
         self.refine = self.has_refiner if refine is None else bool(refine) and self.has_refiner

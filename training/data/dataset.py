@@ -20,6 +20,8 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from matting.imageio import read_gray8, read_rgb8
+
 from .augment import jitter_colour, random_crop_resize, rescale
 from .compose import composite
 from .readers import Pair, read_backgrounds, read_composition1k, read_distinctions646, read_images_alphas, read_prepared
@@ -74,18 +76,7 @@ def read_pairs(cfg: DataConfig) -> list[Pair]:
     return pairs
 
 
-def _rgb(path: Path) -> np.ndarray:
-    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if bgr is None:
-        raise OSError(f"{path}: cannot read image")
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-
-
-def _gray(path: Path) -> np.ndarray:
-    a = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
-    if a is None:
-        raise OSError(f"{path}: cannot read alpha")
-    return a
+_rgb, _gray = read_rgb8, read_gray8  # matting.imageio: one reader, one set of error messages
 
 
 def cover(bg: np.ndarray, h: int, w: int, rng: np.random.Generator) -> np.ndarray:
