@@ -188,9 +188,8 @@ def plan_batch(indir: str | Path, outdir: str | Path, options: BatchOptions) -> 
             items.append(BatchItem(path, {k: target / f"{name}{options.suffix(k)}" for k in options.outputs}))
     items.sort(key=lambda it: it.input)
     planned = {p for it in items for p in it.outputs.values()}
-    items = [it for it in items if it.input not in planned]
     for it in items:
-        if it.input.is_file() and is_own_output(it.input):
+        if it.input in planned or (it.input.is_file() and is_own_output(it.input)):
             it.skip_reason = "an output of MSIA Matte (not processed again)"
     return items
 
@@ -220,7 +219,7 @@ def run_batch(engine: Predictor, items: list[BatchItem], options: BatchOptions,
     when the run is cancelled, or stops because the output disk is full or read-only, the items
     not processed are listed as ``not processed`` with the reason."""
     report = BatchReport()
-    protected = {it.input for it in items}
+    protected = {it.input for it in items if not it.skip_reason}  # our own outputs may be replaced
     metadata = model_metadata(engine)
     total = len(items)
 

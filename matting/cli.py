@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def max_side(text: str) -> int:
     """``--max-side``: a whole number in ``MAX_SIDE_RANGE`` (checked before the model loads)."""
-    from .engine import MAX_SIDE_RANGE
+    from .limits import MAX_SIDE_RANGE
 
     lo, hi = MAX_SIDE_RANGE
     try:

@@ -50,6 +50,8 @@ def estimate_foreground(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
 
     image = unit(rgb)
     h, w = alpha.shape
+    if h * w == 1:  # pymatting divides by zero on a single pixel; its colour is all there is
+        return image.astype(np.float32, copy=True)
     if h * w <= FG_MAX_PIXELS:
         fg = estimate_foreground_ml(image.astype(np.float64), alpha.astype(np.float64))
         return np.clip(fg, 0, 1).astype(np.float32)

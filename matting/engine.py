@@ -20,12 +20,12 @@ import torch
 
 from .compose import unit
 from .errors import ModelFileError
+from .limits import MAX_SIDE_RANGE
 from .network.refiner import apply_strips, settled
 from .progress import CancelFn, ProgressFn, check, report
 from .weights import load_model, require_default_model
 
 DEFAULT_MAX_SIDE = 512  # see README "Working resolution" for the measured quality/time curve
-MAX_SIDE_RANGE = (32, 4096)  # above 4096 the network's features alone need several GB
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:

@@ -100,8 +100,8 @@ def evaluate(model: str, predict: Callable[[np.ndarray], np.ndarray], pairs: Ite
 def score_file(pair: EvalPair, pred_path: Path) -> dict:
     """Score a prediction file (``msia-matte eval --pred``); a row, or ``{"name", "error"}``."""
     try:
+        gt = _ground_truth(pair, load_image(pair.image, check_memory=False).rgb.shape[:2])
         pred = to_unit(read_gray(pred_path)).astype(np.float32)
-        gt = _ground_truth(pair, None)
         if pred.shape != gt[0].shape:
             raise MattingError(f"{pred_path}: prediction is {pred.shape[1]}x{pred.shape[0]}, its ground truth "
                                f"{pair.alpha} is {gt[0].shape[1]}x{gt[0].shape[0]}")
@@ -116,14 +116,13 @@ def score(pair: EvalPair, pred: np.ndarray, seconds: float = 0.0) -> dict:
     return _score(pair, pred, *_ground_truth(pair, pred.shape[:2]), seconds)
 
 
-def _ground_truth(pair: EvalPair, shape: tuple[int, int] | None) -> tuple[np.ndarray, np.ndarray | None]:
+def _ground_truth(pair: EvalPair, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray | None]:
     """The pair's alpha and trimap, checked to be ``shape`` (the image's) and each other's size."""
     gt = read_gray(pair.alpha)
     trimap = read_gray(pair.trimap) if pair.trimap else None
     for path, a in ((pair.alpha, gt), (pair.trimap, trimap)):
-        want = shape or gt.shape
-        if a is not None and a.shape != tuple(want):
-            raise MattingError(f"{path}: is {a.shape[1]}x{a.shape[0]}, but {pair.image} is {want[1]}x{want[0]} "
+        if a is not None and a.shape != tuple(shape):
+            raise MattingError(f"{path}: is {a.shape[1]}x{a.shape[0]}, but {pair.image} is {shape[1]}x{shape[0]} "
                                "(ground truth must be the image's size)")
     if trimap is not None and trimap.dtype == np.uint16:
         trimap = (trimap >> 8).astype(np.uint8)

@@ -7,6 +7,7 @@
   whose cutout would not fit in the memory available (``MemAvailable``, a cgroup's limit, or
   ``$MSIA_MATTE_MAX_MEMORY`` in bytes, the smallest) is refused with both figures, instead of
   running out of memory half-way.
+* ``MAX_SIDE_RANGE``: the working resolutions the engine accepts.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from .errors import ImageReadError
 MAX_PIXELS = 2 * int(Image.MAX_IMAGE_PIXELS or 89_478_485)
 CUTOUT_BYTES_PER_PIXEL = 60
 MEMORY_ENV = "MSIA_MATTE_MAX_MEMORY"
+MAX_SIDE_RANGE = (32, 4096)  # the working resolution (long side the network sees); bench/memory.py
 
 
 def available_memory() -> int | None:
