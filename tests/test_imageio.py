@@ -66,8 +66,12 @@ def cmyk_jpeg(path: Path, size: tuple[int, int] = (16, 8)) -> Path:
 
 
 def png16(path: Path, shape: tuple[int, int] = (20, 30), seed: int = 0) -> tuple[Path, np.ndarray]:
+    """A 48-bit PNG as another program writes it (no MSIA Matte metadata: a batch input)."""
+    import cv2
+
     rgb16 = (np.random.default_rng(seed).random((*shape, 3)) * 65535).astype(np.uint16)
-    return save_image(path, rgb16), rgb16
+    assert cv2.imwrite(str(path), np.ascontiguousarray(rgb16[..., ::-1]))
+    return path, rgb16
 
 
 def test_jpeg_round_trip_and_exif_rotation(tmp_path, photo) -> None:
