@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (QColorDialog, QDockWidget, QFileDialog, QFrame, Q
                                QMainWindow, QMessageBox, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from matting.compose import estimate_foreground
-from matting.imageio import READ_SUFFIXES, load_image
+from matting.files import IMAGE_SUFFIXES
+from matting.imageio import load_image
 from matting.progress import check
 from matting.refine import refine_auto, refine_with_trimap, trimap_from_strokes
 
@@ -163,7 +164,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ opening
     def open_dialog(self) -> None:
         folder = self.settings.value("open/folder", "")
-        pattern = "Images (" + " ".join(f"*{s}" for s in sorted(READ_SUFFIXES)) + ")"
+        pattern = "Images (" + " ".join(f"*{s}" for s in sorted(IMAGE_SUFFIXES)) + ")"
         path, _ = QFileDialog.getOpenFileName(self, "Open photo", folder, pattern)
         if path:
             self.open_path(path)

@@ -20,7 +20,7 @@ import numpy as np
 
 from _checkout import ROOT
 from matting.engine import MattingEngine
-from matting.imageio import load_image
+from matting.imageio import load_image, read_gray8, save_image
 from matting.weights import default_model_path
 
 SHARED = ROOT.parent / "shared" / "data"
@@ -71,10 +71,10 @@ def row(engine: MattingEngine, label: str, photo: Path, reference: Path | None, 
     coarse, refined = engine.predict(rgb, refine=False), engine.predict(rgb)
     ref = None
     if reference is not None:
-        ref = cv2.resize(cv2.imread(str(reference), cv2.IMREAD_GRAYSCALE), rgb.shape[1::-1]).astype(np.float32) / 255
+        ref = cv2.resize(read_gray8(reference), rgb.shape[1::-1]).astype(np.float32) / 255
         soft = (ref > 0.05) & (ref < 0.95)
     else:
-        soft = cv2.imread(str(trimap), cv2.IMREAD_GRAYSCALE) == 128
+        soft = read_gray8(trimap) == 128
     y, x = softest_window(soft, side)
     win = (slice(y, y + side), slice(x, x + side))
     cells = [panel(rgb[win], f"{label} ({x},{y}) 400%"),
@@ -101,8 +101,7 @@ def main() -> None:
     items.append(("leaves: am_plant", SHARED / "photos/images/am_plant.png", None, SHARED / "photos/trimaps/am_plant.png"))
     rows = [row(engine, label, photo, ref, tri, args.window) for label, photo, ref, tri in items]
     sheet = np.concatenate(rows, axis=0)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    cv2.imwrite(str(args.out), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
+    save_image(args.out, sheet)
     print(f"{args.out}: {len(rows)} rows, {sheet.shape[1]}x{sheet.shape[0]} px")
 
 

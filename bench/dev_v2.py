@@ -28,6 +28,7 @@ from _checkout import ROOT
 from _devsets import BASE_SOURCES, GROUPS, base_source, read_sources, score_each, table
 from matting.engine import MattingEngine
 from matting.evaluation import EvalPair, find_pairs
+from matting.imageio import read_gray8, save_image
 from matting.weights import default_model_path
 from training.baselines import load_baseline
 from training.data.pseudo_alpha import normalise_trimap
@@ -42,10 +43,10 @@ def photo_pairs(data: Path, shared: Path, out: Path) -> list[EvalPair]:
     out.mkdir(parents=True, exist_ok=True)
     pairs = []
     for r in (r for r in index["pairs"] if r["source"] == "photos"):
-        h, w = cv2.imread(r["alpha"], cv2.IMREAD_GRAYSCALE).shape
-        trimap = cv2.imread(str(shared / "photos/trimaps" / f"{r['stem']}.png"), cv2.IMREAD_GRAYSCALE)
+        h, w = read_gray8(r["alpha"]).shape
+        trimap = read_gray8(shared / "photos/trimaps" / f"{r['stem']}.png")
         trimap = normalise_trimap(cv2.resize(trimap, (w, h), interpolation=cv2.INTER_NEAREST))
-        cv2.imwrite(str(out / f"{r['stem']}.png"), trimap)
+        save_image(out / f"{r['stem']}.png", trimap)
         pairs.append(EvalPair(r["stem"], Path(r["image"]), Path(r["alpha"]), out / f"{r['stem']}.png"))
     return pairs
 

@@ -34,8 +34,8 @@ import cv2
 import numpy as np
 
 from _checkout import ROOT
-from matting.evaluation import find_pairs, read_gray
-from matting.imageio import load_image
+from matting.evaluation import find_pairs
+from matting.imageio import load_image, read_gray
 from matting.metrics import mse, sad, to_unit
 from matting.refine import refine_auto
 

@@ -14,21 +14,22 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from _checkout import dev_set_parser
 from _devsets import BASE_SOURCES, base_source, score_each, table
 from matting.engine import MattingEngine
 from matting.evaluation import find_pairs, soft_band_trimap
+from matting.files import files_by_stem
+from matting.imageio import read_gray8, save_image
 from matting.weights import default_model_path
 from training.baselines import load_baseline
 
 def band_trimaps(alphas: Path, out: Path, band: int) -> Path:
     """``soft_band_trimap`` of every alpha in ``alphas``, written to ``out``."""
     out.mkdir(parents=True, exist_ok=True)
-    for path in sorted(alphas.glob("*.png")):
-        cv2.imwrite(str(out / path.name), soft_band_trimap(cv2.imread(str(path), cv2.IMREAD_GRAYSCALE), band))
+    for path in files_by_stem(alphas).values():
+        save_image(out / f"{path.stem}.png", soft_band_trimap(read_gray8(path), band))
     return out
 
 

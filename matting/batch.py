@@ -5,20 +5,26 @@ Public API:
       may also be jpg), recursion, clash rule, background for composites, premultiplied,
       refine_edges (closed-form on the network's soft edge, ``matting.refine.refine_auto``).
   ``plan_batch(indir, outdir, options) -> list[BatchItem]``: every image below ``indir`` (its
-      subfolders mirrored in ``outdir`` when recursive; ``outdir`` itself is never read).
+      subfolders mirrored in ``outdir`` when recursive, symlinked folders followed; ``outdir``
+      itself is never read, and files MSIA Matte wrote are never inputs: they are listed as
+      skipped, so running a batch into its own input folder does not snowball).
   ``run_batch(engine, items, options, progress=None, cancel=None) -> BatchReport``: loading the
       next image and saving the previous results run in threads while the network works. A bad
       file is reported and skipped; outputs are written atomically, so an output that exists is
-      complete and a rerun with ``on_exists="skip"`` resumes where the last one stopped.
+      complete and a rerun with ``on_exists="skip"`` resumes where the last one stopped; output
+      names are claimed race-free, so concurrent runs into one folder lose nothing. Every item
+      gets a result; a cancel, or a full / read-only output disk, leaves the rest ``not processed``.
   ``model_metadata(engine) -> dict``: what every output records about the model.
-  ``BatchReport``: per-file results (input, outputs, status ok / skipped / failed, error,
-      seconds), ``summary()``, ``write(path)`` as JSON or CSV.
+  ``BatchReport``: per-file results (input, outputs, status ok / skipped / failed /
+      not processed, error, seconds, warning; absolute paths), ``summary()``, ``write(path)`` as JSON or CSV.
 """
 from __future__ import annotations
 
 import csv
 import io
+import errno
 import json
+import os
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -29,7 +35,8 @@ import numpy as np
 
 from .compose import Background, estimate_foreground
 from .errors import Cancelled, ImageWriteError, MattingError
-from .imageio import READ_SUFFIXES, LoadedImage, atomic_write, load_image
+from .files import IMAGE_SUFFIXES, atomic_write, output_names
+from .imageio import SOFTWARE, LoadedImage, is_own_output, load_image
 from .output import OutputSpec, render_output, write_output
 from .progress import CancelFn, check
 from .refine import refine_auto
@@ -89,15 +96,17 @@ class BatchOptions:
 class BatchItem:
     input: Path
     outputs: dict[str, Path]
+    skip_reason: str = ""  # set by plan_batch: never processed (e.g. our own earlier output)
 
 
 @dataclass
 class FileResult:
     input: str
     outputs: list[str]
-    status: str  # ok | skipped | failed | cancelled
+    status: str  # ok | skipped | failed | not processed (interrupted, or stopped by a full disk)
     error: str = ""
     seconds: float = 0.0
+    warning: str = ""  # e.g. an animated file of which only the first frame was used
 
 
 @dataclass
@@ -110,10 +119,12 @@ class BatchReport:
 
     @property
     def ok(self) -> bool:
-        return not self.cancelled and self.count("failed") == 0
+        return not self.cancelled and self.count("failed") == 0 and self.count("not processed") == 0
 
     def summary(self) -> str:
         s = f"{self.count('ok')} done, {self.count('skipped')} skipped, {self.count('failed')} failed"
+        if self.count("not processed"):
+            s += f", {self.count('not processed')} not processed"
         return s + (" (cancelled)" if self.cancelled else "")
 
     def write(self, path: str | Path) -> Path:
@@ -129,9 +140,9 @@ class BatchReport:
         else:
             buf = io.StringIO(newline="")
             writer = csv.writer(buf)
-            writer.writerow(["input", "outputs", "status", "error", "seconds"])
+            writer.writerow(["input", "outputs", "status", "error", "seconds", "warning"])
             for r in self.results:
-                writer.writerow([r.input, ";".join(r.outputs), r.status, r.error, f"{r.seconds:.3f}"])
+                writer.writerow([r.input, ";".join(r.outputs), r.status, r.error, f"{r.seconds:.3f}", r.warning])
             text = buf.getvalue()
         return atomic_write(path, text.encode("utf-8"))
 
@@ -139,43 +150,55 @@ class BatchReport:
 def model_metadata(engine: Predictor) -> dict[str, str]:
     """The engine's model info (name, version, backbone, variant, settings) as output metadata,
     without the local file path."""
-    return {k: str(v) for k, v in engine.model_info.items() if k != "path"} | {"software": "MSIA Matte"}
+    return {k: str(v) for k, v in engine.model_info.items() if k != "path"} | {"software": SOFTWARE}
 
 
 def list_images(indir: Path, recursive: bool, exclude: Path | None = None) -> list[Path]:
-    pattern = "**/*" if recursive else "*"
-    found = []
-    for p in sorted(indir.glob(pattern)):
-        if exclude is not None and exclude in p.parents:
+    """Images in ``indir`` (and, when recursive, below it, following symlinked folders, each real
+    folder once), without hidden files and without ``exclude`` and what is below it; sorted."""
+    found: list[Path] = []
+    seen: set[str] = set()
+    excluded = os.path.realpath(exclude) if exclude is not None else None
+    for folder, dirs, files in os.walk(indir, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen or (excluded is not None and (real + os.sep).startswith(excluded + os.sep)):
+            dirs[:] = []  # a link loop, or the output folder
             continue
-        if p.suffix.lower() in READ_SUFFIXES and not p.name.startswith("."):
-            found.append(p)  # folders named like images are kept: they fail with a clear message
-    return found
+        seen.add(real)
+        for name in files + dirs:  # folders named like images are kept: they fail with a clear message
+            if Path(name).suffix.lower() in IMAGE_SUFFIXES and not name.startswith("."):
+                found.append(Path(folder) / name)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")) if recursive else []
+    return sorted(found)
 
 
 def plan_batch(indir: str | Path, outdir: str | Path, options: BatchOptions) -> list[BatchItem]:
-    """One item per image, with its output paths. Two inputs of one folder with the same stem
-    (``a.jpg``, ``a.png``) get the extension in their output names (``a_jpg_cutout.png``) so
-    neither overwrites the other; files that are themselves outputs of this plan (a rerun into
-    the input folder) are not inputs."""
+    """One item per image, with its output paths (all paths absolute). Two inputs of one folder
+    with the same stem (``a.jpg``, ``a.png``) get the extension in their output names
+    (``a_jpg_cutout.png``) so neither overwrites the other. Files MSIA Matte wrote itself (its
+    metadata says so: earlier outputs in or below the input folder) are listed with a
+    ``skip_reason`` and never processed, and neither are the outputs this plan will write."""
     indir, outdir = Path(indir), Path(outdir)
-    if not indir.is_dir():
+    if not indir.exists():
         raise MattingError(f"{indir}: input folder not found")
-    root = indir.resolve()
-    exclude = outdir.resolve() if outdir.resolve() != root else None
-    paths = list_images(root, options.recursive, exclude)
-    stems: dict[tuple[Path, str], int] = {}
+    if not indir.is_dir():
+        raise MattingError(f"{indir}: is a file, not a folder (give the folder that holds the photos)")
+    root, outdir = indir.resolve(), outdir.resolve()
+    paths = list_images(root, options.recursive, outdir if outdir != root else None)
+    by_folder: dict[Path, list[Path]] = {}
     for path in paths:
-        key = (path.parent, path.stem.lower())
-        stems[key] = stems.get(key, 0) + 1
+        by_folder.setdefault(path.parent, []).append(path)
     items = []
-    for path in paths:
-        rel = path.relative_to(root)
-        name = path.stem if stems[(path.parent, path.stem.lower())] == 1 else f"{path.stem}_{path.suffix[1:].lower()}"
-        folder = outdir / rel.parent
-        items.append(BatchItem(path, {k: folder / f"{name}{options.suffix(k)}" for k in options.outputs}))
-    planned = {p.resolve() for it in items for p in it.outputs.values()}
-    return [it for it in items if it.input.resolve() not in planned]
+    for folder, members in by_folder.items():
+        target = outdir / folder.relative_to(root)
+        for path, name in zip(members, output_names(members)):
+            items.append(BatchItem(path, {k: target / f"{name}{options.suffix(k)}" for k in options.outputs}))
+    items.sort(key=lambda it: it.input)
+    planned = {p for it in items for p in it.outputs.values()}
+    for it in items:
+        if it.input in planned or (it.input.is_file() and is_own_output(it.input)):
+            it.skip_reason = "an output of MSIA Matte (not processed again)"
+    return items
 
 
 def _render(image: LoadedImage, alpha: np.ndarray, options: BatchOptions) -> dict[str, np.ndarray]:
@@ -184,12 +207,23 @@ def _render(image: LoadedImage, alpha: np.ndarray, options: BatchOptions) -> dic
     return {kind: render_output(image.rgb, alpha, options.spec(kind), fg) for kind in options.outputs}
 
 
+FATAL_WRITE_ERRORS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT}  # no later file could be written either
+
+
 def run_batch(engine: Predictor, items: list[BatchItem], options: BatchOptions,
               progress: Callable[[int, int, FileResult], None] | None = None, cancel: CancelFn = None) -> BatchReport:
-    """Run ``items``; ``progress(done, total, result)`` after each file."""
+    """Run ``items``; ``progress(done, total, result)`` after each file. Every item gets a result:
+    when the run is cancelled, or stops because the output disk is full or read-only, the items
+    not processed are listed as ``not processed`` with the reason."""
     report = BatchReport()
-    protected = {it.input for it in items}
+    protected = {it.input for it in items if not it.skip_reason}  # our own outputs may be replaced
     metadata = model_metadata(engine)
+    total = len(items)
+
+    def emit(result: FileResult) -> None:
+        report.results.append(result)
+        if progress:
+            progress(len(report.results), total, result)
 
     def load(item: BatchItem) -> LoadedImage:
         return load_image(item.input)
@@ -206,22 +240,29 @@ def run_batch(engine: Predictor, items: list[BatchItem], options: BatchOptions,
     def pending(item: BatchItem) -> bool:
         return options.on_exists != "skip" or not all(p.exists() for p in item.outputs.values())
 
-    todo = [it for it in items if pending(it)]
+    todo = []
     for it in items:
-        if not pending(it):
-            report.results.append(FileResult(str(it.input), [str(p) for p in it.outputs.values()], "skipped",
-                                             "outputs exist"))
-    total, done = len(items), len(report.results)
-    if progress:
-        for r in report.results:
-            progress(done, total, r)
+        if it.skip_reason:
+            emit(FileResult(str(it.input), [], "skipped", it.skip_reason))
+        elif not pending(it):
+            emit(FileResult(str(it.input), [str(p) for p in it.outputs.values()], "skipped", "outputs exist"))
+        else:
+            todo.append(it)
+    stopped = ""
+
+    def finish(saving: tuple[BatchItem, LoadedImage, float, Future]) -> None:
+        nonlocal stopped
+        result, code = _finish(*saving)
+        emit(result)
+        if code in FATAL_WRITE_ERRORS:
+            stopped = f"not processed: the batch stopped ({result.error})"
+
     with ThreadPoolExecutor(1, thread_name_prefix="load") as loader, ThreadPoolExecutor(1, thread_name_prefix="save") as saver:
         next_load: Future | None = loader.submit(load, todo[0]) if todo else None
-        saving: tuple[BatchItem, float, Future] | None = None
+        saving: tuple[BatchItem, LoadedImage, float, Future] | None = None
         for i, item in enumerate(todo):
             start = time.perf_counter()
             current, next_load = next_load, (loader.submit(load, todo[i + 1]) if i + 1 < len(todo) else None)
-            result: FileResult | None = None
             try:
                 check(cancel)
                 image = current.result()
@@ -231,41 +272,40 @@ def run_batch(engine: Predictor, items: list[BatchItem], options: BatchOptions,
                 arrays = _render(image, alpha, options)
                 check(cancel)
                 if saving is not None:
-                    report.results.append(_finish(*saving))
-                    done += 1
-                    if progress:
-                        progress(done, total, report.results[-1])
-                saving = (item, start, saver.submit(save, item, image, arrays))
+                    finish(saving)
+                    saving = None
+                    if stopped:
+                        break
+                saving = (item, image, start, saver.submit(save, item, image, arrays))
             except Cancelled:
                 report.cancelled = True
                 break
             except MattingError as exc:
-                result = FileResult(str(item.input), [], "failed", str(exc), time.perf_counter() - start)
+                emit(FileResult(str(item.input), [], "failed", str(exc), time.perf_counter() - start))
             except Exception as exc:  # an unexpected failure of one file never stops the batch
-                result = FileResult(str(item.input), [], "failed", f"{item.input}: {type(exc).__name__}: {exc}",
-                                    time.perf_counter() - start)
-            if result is not None:
-                report.results.append(result)
-                done += 1
-                if progress:
-                    progress(done, total, result)
+                emit(FileResult(str(item.input), [], "failed", f"{item.input}: {type(exc).__name__}: {exc}",
+                                time.perf_counter() - start))
         if next_load is not None:
             next_load.cancel()
         if saving is not None:  # a file whose results are computed is always written completely
-            report.results.append(_finish(*saving))
-            done += 1
-            if progress:
-                progress(done, total, report.results[-1])
+            finish(saving)
+    reason = stopped or ("not processed: the batch was interrupted" if report.cancelled else "")
+    finished = {r.input for r in report.results}
+    for it in todo:
+        if str(it.input) not in finished:
+            emit(FileResult(str(it.input), [], "not processed", reason or "not processed"))
     return report
 
 
-def _finish(item: BatchItem, start: float, future: Future) -> FileResult:
+def _finish(item: BatchItem, image: LoadedImage, start: float, future: Future) -> tuple[FileResult, int | None]:
+    """The file's result once its outputs are written, and the errno of a failed write."""
     try:
         written = future.result()
     except MattingError as exc:
-        return FileResult(str(item.input), [], "failed", str(exc), time.perf_counter() - start)
+        return FileResult(str(item.input), [], "failed", str(exc), time.perf_counter() - start), getattr(exc, "errno", None)
     except Exception as exc:  # an unexpected failure of one file never stops the batch
         return FileResult(str(item.input), [], "failed", f"{item.input}: {type(exc).__name__}: {exc}",
-                          time.perf_counter() - start)
+                          time.perf_counter() - start), None
     status = "ok" if written else "skipped"
-    return FileResult(str(item.input), written, status, "" if written else "outputs exist", time.perf_counter() - start)
+    return FileResult(str(item.input), written, status, "" if written else "outputs exist", time.perf_counter() - start,
+                      image.warning), None

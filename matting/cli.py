@@ -2,8 +2,10 @@
 
 Commands: ``matte``, ``cutout``, ``batch``, ``eval`` (see ``EPILOG`` and docs/cli.md). Entry point
 ``main(argv) -> exit status``: 0 when every file succeeded, 1 when some failed (each named on
-stderr, and in the batch report), 2 for usage errors (bad options, missing model), 130 when
-interrupted (a batch finishes the file it is writing and still writes its report).
+stderr, and in the batch report), 2 for usage errors (bad options, missing model, missing input
+folder), 130 when interrupted by Ctrl+C and 143 by SIGTERM (a batch finishes the file it is
+writing and still writes its report, listing every file). Checks that need no network (options,
+output suffix and folder, trimap) run before the model loads.
 """
 from __future__ import annotations
 
@@ -33,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--model", type=Path, help="model file (.safetensors); default: the installed model")
     common.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
-    common.add_argument("--max-side", type=int, help="long side the network sees (default: the model's)")
+    common.add_argument("--max-side", type=max_side, help="long side the network sees (default: the model's)")
     common.add_argument("--flip", action=argparse.BooleanOptionalAction, default=None,
                         help="average with the mirrored image (default: the model's setting; ~2x the time)")
     common.add_argument("--refiner", action=argparse.BooleanOptionalAction, default=None,
@@ -85,40 +87,86 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def max_side(text: str) -> int:
+    """``--max-side``: a whole number in ``MAX_SIDE_RANGE`` (checked before the model loads)."""
+    from .limits import MAX_SIDE_RANGE
+
+    lo, hi = MAX_SIDE_RANGE
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not lo <= value <= hi:
+        raise argparse.ArgumentTypeError(f"{value} is outside {lo}..{hi} (the long side the network sees, in pixels)")
+    return value
+
+
 def make_engine(args: argparse.Namespace):
     from .engine import MattingEngine
 
     return MattingEngine(args.model, device=args.device, max_side=args.max_side, flip=args.flip, refine=args.refiner)
 
 
+def warn(message: str) -> None:
+    from tqdm import tqdm
+
+    tqdm.write(message, file=sys.stderr)  # above a progress bar, never inside its line
+
+
+def unexpected(path: Path, exc: Exception) -> MattingError:
+    """A bug met while working on ``path``: one line naming the file (traceback on request)."""
+    if os.environ.get("MSIA_MATTE_DEBUG"):
+        raise exc
+    return MattingError(f"{path}: unexpected {type(exc).__name__}: {exc} (set MSIA_MATTE_DEBUG=1 for details)")
+
+
 def cmd_matte(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from .batch import model_metadata
-    from .imageio import load_image
+    from .files import output_names
+    from .imageio import ensure_folder, load_image
     from .output import OutputSpec, save_output
 
+    inputs = {p.resolve() for p in args.images}
+    targets = [args.out / f"{name}.png" for name in output_names(args.images)]
+    for src, target in zip(args.images, targets):
+        if target.resolve() in inputs:
+            raise UsageError(f"{target}: the output for {src} would replace an input; choose another -o folder")
+    ensure_folder(args.out, probe=True)
     engine = make_engine(args)
+    metadata = model_metadata(engine)
     failed = 0
-    inputs = set(args.images)
-    for path in tqdm(args.images, disable=args.quiet, unit="img", desc="matte"):
+    for path, target in tqdm(list(zip(args.images, targets)), disable=args.quiet, unit="img", desc="matte"):
         try:
-            image = load_image(path)
-            save_output(args.out / f"{path.stem}.png", image, engine.predict(image.rgb), OutputSpec("alpha", "png", 8),
-                        on_exists="overwrite", protected=inputs, metadata=model_metadata(engine))
+            try:
+                image = load_image(path)
+                if image.warning:
+                    warn(f"warning: {image.warning}")
+                alpha = engine.predict(image.rgb)
+            except MattingError:
+                raise
+            except Exception as exc:  # a bug on one file: name it, go on with the others
+                raise unexpected(path, exc) from None
+            save_output(target, image, alpha, OutputSpec("alpha", "png", 8), on_exists="overwrite",
+                        protected=inputs, metadata=metadata)
         except MattingError as exc:
             failed += 1
-            print(f"error: {exc}", file=sys.stderr)
+            warn(f"error: {exc}")
     return 1 if failed else 0
 
 
 def cmd_cutout(args: argparse.Namespace) -> int:
+    """Everything that can be checked is checked before the network runs: options, the output's
+    suffix and folder, the photo, the trimap and its size."""
     from .batch import model_metadata
     from .compose import Background
-    from .imageio import load_image
+    from .imageio import check_output_path, ensure_folder, load_image
     from .output import OutputSpec, format_for_suffix, save_output
     from .refine import refine_auto, refine_with_trimap
 
+    if args.trimap and args.refine_edges:
+        raise UsageError("--refine-edges and --trimap both re-solve the edge: give one of them")
     background = Background.parse(args.background)
     if args.out.suffix.lower() in (".jpg", ".jpeg") and background.kind == "transparent":
         raise UsageError("a .jpg output needs --background (JPEG has no transparency)")
@@ -127,17 +175,30 @@ def cmd_cutout(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.out}: unsupported output format (use .png, .tif, .webp or .jpg)")
     spec = OutputSpec("cutout" if background.kind == "transparent" else "composite", fmt, None, args.premultiplied,
                       background)
-    engine = make_engine(args)
+    check_output_path(args.out, protected={args.image})
+    if args.on_exists == "skip" and args.out.exists():
+        if not args.quiet:
+            print(f"skipped {args.out}: exists")
+        return 0
+    ensure_folder(args.out.parent, probe=True)
     image = load_image(args.image)
-    alpha = engine.predict(image.rgb)
-    if args.trimap:
-        trimap = load_image(args.trimap).rgb
-        if trimap.shape[:2] != alpha.shape:
-            raise MattingError(f"{args.trimap}: trimap is {trimap.shape[1]}x{trimap.shape[0]}, "
-                               f"{args.image} is {alpha.shape[1]}x{alpha.shape[0]}")
-        alpha = refine_with_trimap(image.rgb, trimap, alpha)
-    elif args.refine_edges:
-        alpha = refine_auto(image.rgb, alpha)
+    if image.warning:
+        warn(f"warning: {image.warning}")
+    trimap = load_image(args.trimap).rgb if args.trimap else None
+    if trimap is not None and trimap.shape[:2] != image.rgb.shape[:2]:
+        raise MattingError(f"{args.trimap}: trimap is {trimap.shape[1]}x{trimap.shape[0]}, "
+                           f"{args.image} is {image.rgb.shape[1]}x{image.rgb.shape[0]}")
+    engine = make_engine(args)
+    try:
+        alpha = engine.predict(image.rgb)
+        if trimap is not None:
+            alpha = refine_with_trimap(image.rgb, trimap, alpha)
+        elif args.refine_edges:
+            alpha = refine_auto(image.rgb, alpha)
+    except MattingError:
+        raise
+    except Exception as exc:
+        raise unexpected(args.image, exc) from None
     written = save_output(args.out, image, alpha, spec, on_exists=args.on_exists, metadata=model_metadata(engine))
     if not args.quiet:
         print(f"wrote {written}" if written else f"skipped {args.out}: exists")
@@ -149,6 +210,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
     from .batch import BatchOptions, plan_batch, run_batch
     from .compose import Background
+    from .files import IMAGE_SUFFIXES
+    from .imageio import ensure_folder
 
     try:
         options = BatchOptions(tuple(s.strip() for s in args.outputs.split(",") if s.strip()), args.format,
@@ -156,7 +219,19 @@ def cmd_batch(args: argparse.Namespace) -> int:
                                args.refine_edges)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    if not args.indir.exists():
+        raise UsageError(f"{args.indir}: input folder not found")
+    if not args.indir.is_dir():
+        raise UsageError(f"{args.indir}: is a file, not a folder (use `msia-matte cutout` for one photo)")
+    if args.report and args.report.suffix.lower() not in (".json", ".csv"):
+        raise UsageError(f"{args.report}: the report must be .json or .csv")
     items = plan_batch(args.indir, args.outdir, options)
+    if not items:
+        print(f"{args.indir}: no images found ({', '.join(sorted(IMAGE_SUFFIXES))}"
+              f"{'' if args.recursive else '; subfolders need --recursive'})", file=sys.stderr)
+    ensure_folder(args.outdir, probe=True)
+    if args.report:
+        ensure_folder(args.report.parent.resolve(), probe=True)
     engine = make_engine(args)
     bar = tqdm(total=len(items), disable=args.quiet, unit="img", desc="batch")
 
@@ -164,55 +239,72 @@ def cmd_batch(args: argparse.Namespace) -> int:
         bar.update(1)
         if result.status == "failed":
             tqdm.write(f"error: {result.error}", file=sys.stderr)
+        if result.warning:
+            tqdm.write(f"warning: {result.warning}", file=sys.stderr)
 
-    stop = threading.Event()  # Ctrl+C: finish the file being written, report, exit 130
-    previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop = threading.Event()  # Ctrl+C or SIGTERM: finish the file being written, report, exit
+    received: list[int] = []
+
+    def on_signal(signum, _frame) -> None:
+        received.append(signum)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         report = run_batch(engine, items, options, progress, cancel=stop.is_set)
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         bar.close()
     if args.report:
         report.write(args.report)
     if not args.quiet or report.cancelled:
         print(report.summary(), file=sys.stderr if report.cancelled else sys.stdout)
-    return 130 if report.cancelled else 0 if report.ok else 1
+    if report.cancelled:
+        return 128 + (received[0] if received else signal.SIGINT)
+    return 0 if report.ok else 1
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from .evaluation import EvalResult, evaluate, find_pairs, format_table, read_gray, score
-    from .imageio import READ_SUFFIXES
-    from .metrics import to_unit
+    from .evaluation import EvalResult, evaluate, find_pairs, format_table, score_file
+    from .files import atomic_write, files_by_stem
 
     pairs = find_pairs(args.images, args.alphas, args.trimaps)
-    on_row = None if args.quiet else lambda r: print(
-        f"{r['name']:30s} SAD {r['sad']:8.2f}  MSE {r['mse']:.4f}  Grad {r['grad']:8.2f}  Conn {r['conn']:8.2f}")
+
+    def on_row(r: dict) -> None:
+        if "error" in r:
+            print(f"error: {r['error']}", file=sys.stderr)
+        elif not args.quiet:
+            print(f"{r['name']:30s} SAD {r['sad']:8.2f}  MSE {r['mse']:.4f}  Grad {r['grad']:8.2f}  Conn {r['conn']:8.2f}")
+
     if args.pred:
-        if not args.pred.is_dir():
-            raise MattingError(f"{args.pred}: folder not found")
-        preds = {p.stem: p for p in sorted(args.pred.iterdir()) if p.suffix.lower() in READ_SUFFIXES}
+        preds = files_by_stem(args.pred)
         missing = [p.name for p in pairs if p.name not in preds]
         if missing:
             raise MattingError(f"{args.pred}: no prediction for " + ", ".join(missing[:5]))
         result = EvalResult(str(args.pred))
         for pair in pairs:
-            result.rows.append(score(pair, to_unit(read_gray(preds[pair.name])).astype("float32")))
-            if on_row:
-                on_row(result.rows[-1])
+            result.add(score_file(pair, preds[pair.name]), on_row)
     else:
         engine = make_engine(args)
         result = evaluate(engine.model_info["model"], engine.predict, pairs, on_row=on_row)
     print(format_table([result]))
     if args.json:
-        from .imageio import atomic_write
-
-        atomic_write(args.json, json.dumps({"model": result.model, "means": result.means(), "rows": result.rows},
-                                           indent=1).encode())
-    return 0
+        atomic_write(args.json, json.dumps({"model": result.model, "means": result.means(), "rows": result.rows,
+                                            "failed": result.failed}, indent=1).encode())
+    return 1 if result.failed else 0
 
 
 class UsageError(Exception):
     pass
+
+
+class Terminated(BaseException):
+    """SIGTERM outside a batch (a batch handles it like Ctrl+C): stop, exit 143."""
+
+
+def _terminate(_signum, _frame) -> None:
+    raise Terminated
 
 
 COMMANDS = {"matte": cmd_matte, "cutout": cmd_cutout, "batch": cmd_batch, "eval": cmd_eval}
@@ -220,6 +312,8 @@ COMMANDS = {"matte": cmd_matte, "cutout": cmd_cutout, "batch": cmd_batch, "eval"
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         return COMMANDS[args.command](args)
     except (UsageError, ModelNotFoundError, ModelFileError, ValueError) as exc:
@@ -231,6 +325,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print("terminated", file=sys.stderr)
+        return 143
     except Exception as exc:  # a bug: one line for the user, the traceback only on request
         if os.environ.get("MSIA_MATTE_DEBUG"):
             raise

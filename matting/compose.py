@@ -51,6 +51,8 @@ def estimate_foreground(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
 
     image = unit(rgb)
     h, w = alpha.shape
+    if h * w == 1:  # pymatting divides by zero on a single pixel; its colour is all there is
+        return image.astype(np.float32, copy=True)
     if h * w <= FG_MAX_PIXELS:
         fg = estimate_foreground_ml(image.astype(np.float64), alpha.astype(np.float64))
         return np.clip(fg, 0, 1).astype(np.float32)
@@ -131,7 +133,9 @@ def parse_color(s: str) -> tuple[int, int, int] | None:
             return None
     parts = s.split(",")
     if len(parts) == 3 and all(p.strip().isdigit() for p in parts):
-        values = tuple(min(255, int(p)) for p in parts)
+        values = tuple(int(p) for p in parts)
+        if max(values) > 255:
+            raise ValueError(f"colour {s!r}: each of R,G,B must be 0-255")
         return values  # type: ignore[return-value]
     return None
 

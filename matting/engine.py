@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from .compose import unit
-from .errors import ModelFileError
+from .limits import MAX_SIDE_RANGE
 from .network.refiner import apply_strips, settled
 from .progress import CancelFn, ProgressFn, check, report
 from .weights import load_model, require_default_model
@@ -70,8 +70,9 @@ class MattingEngine:
         self.path = path
         recommended = self.metadata.get("recommended_max_side", DEFAULT_MAX_SIDE)
         self.max_side = int(max_side or recommended)
-        if self.max_side < 32:
-            raise ValueError(f"max_side must be at least 32, got {self.max_side}")
+        lo, hi = MAX_SIDE_RANGE
+        if not lo <= self.max_side <= hi:
+            raise ValueError(f"max_side must be within {lo}..{hi}, got {self.max_side}")
         self.flip = bool(self.metadata.get("flip_average", False) if flip is None else flip)
         self.has_refiner = self.net.refiner is not None
         self.refine = self.has_refiner if refine is None else bool(refine) and self.has_refiner

@@ -1,19 +1,24 @@
 """Reading photos and writing results without losing anything.
 
 Public API:
-  ``load_image(path) -> LoadedImage``: JPEG, PNG, TIFF, WebP, BMP. EXIF orientation applied;
+  ``load_image(path) -> LoadedImage``: JPEG, PNG, TIFF (also float RGB), WebP, BMP, GIF (an
+  animated file gives its first frame and says so in ``warning``). EXIF orientation applied;
   8- and 16-bit kept (``rgb`` is uint8 or uint16); grayscale, palette, LA, CMYK (through its ICC
   profile when it has one) and RGBA converted to RGB. An input that already has an alpha channel
   keeps its colour as stored and offers that alpha as ``input_alpha`` (the network always
-  computes its own matte). The ICC profile is kept to be carried to the outputs. Absurd sizes
-  (over ``MAX_PIXELS``, declared in the header) are refused before decoding.
+  computes its own matte). The ICC profile is kept to be carried to the outputs. Sizes over the
+  limits of ``matting.limits`` (declared in the header) are refused before decoding.
+  ``read_gray(path)``, ``read_gray8``, ``read_rgb8``: the same reader for alphas, trimaps and
+  8-bit RGB (training, benches, evaluation).
   ``save_image(path, array, ...)``: PNG (8/16-bit, RGB/RGBA), TIFF (8/16-bit, RGB/RGBA), WebP
-  (lossless, 8-bit), JPEG (flattened RGB only). Atomic (temporary file in the target folder,
-  then ``os.replace``); never writes over an input (``protected``); name clashes follow
-  ``on_exists``: ``skip``, ``overwrite`` (outputs only) or ``number`` (``name-1.png``, ...).
+  (lossless, 8-bit), JPEG (flattened RGB only). Atomic (``matting.files.atomic_write``); never
+  writes over an input (``protected``); name clashes follow ``on_exists``: ``skip``,
+  ``overwrite`` (outputs only) or ``number`` (``name-1.png``, ...), claimed race-free.
+  ``check_output_path``, ``ensure_folder``: the same checks, made before any work.
   ``save_alpha(path, alpha, bit_depth=8|16, ...)``: a single-channel alpha PNG/TIFF.
-  ``read_metadata(path) -> dict``: the text metadata ``save_image`` wrote (PNG, TIFF, WebP).
-  ``atomic_write(path, data)``, ``resolve_target(path, on_exists, protected)``, ``quantize``.
+  ``read_metadata(path) -> dict``: the text metadata ``save_image`` wrote (PNG, TIFF, WebP, JPEG);
+  ``is_own_output(path)``: written by MSIA Matte (so a batch never takes it as an input).
+  ``quantize``.
 Every failure raises ImageReadError / ImageWriteError with a message naming the file.
 """
 from __future__ import annotations
@@ -31,12 +36,10 @@ import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from .errors import ImageReadError, ImageWriteError
+from .files import atomic_write, write_error
+from .limits import bomb_message, check_size
 
-MAX_PIXELS = 200_000_000  # 200 MP: far above any camera, far below a decompression bomb
-Image.MAX_IMAGE_PIXELS = None  # we check the declared size ourselves, with our own message
-READ_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp"}
 WRITE_FORMATS = {".png": "PNG", ".tif": "TIFF", ".tiff": "TIFF", ".webp": "WEBP", ".jpg": "JPEG", ".jpeg": "JPEG"}
-ON_EXISTS = ("skip", "overwrite", "number")
 
 
 @dataclass
@@ -49,6 +52,14 @@ class LoadedImage:
     format: str = ""
     exif: bytes | None = field(default=None, repr=False)  # as stored (orientation tag not reset)
     dpi: tuple[float, float] | None = None  # the file's resolution, carried to the outputs
+    frames: int = 1  # an animated GIF/WebP: only the first frame is read (see ``warning``)
+
+    @property
+    def warning(self) -> str:
+        """What the user should know about how the file was read ("" when nothing)."""
+        if self.frames > 1:
+            return f"{self.path}: animated ({self.frames} frames); only the first frame is used"
+        return ""
 
     @property
     def bit_depth(self) -> int:
@@ -60,8 +71,10 @@ class LoadedImage:
         return self.rgb.shape[1], self.rgb.shape[0]
 
 
-def load_image(path: str | Path) -> LoadedImage:
-    """Read an image file; see the module docstring for what is converted and how."""
+def load_image(path: str | Path, check_memory: bool = True) -> LoadedImage:
+    """Read an image file; see the module docstring for what is converted and how. The size in
+    the file's header is checked before decoding (``matting.limits``): over the pixel limit, or
+    (``check_memory``) more than a cutout of it could get in this machine's memory, is refused."""
     path = Path(path)
     if not path.exists():
         raise ImageReadError(f"{path}: file not found")
@@ -72,23 +85,92 @@ def load_image(path: str | Path) -> LoadedImage:
     if not os.access(path, os.R_OK):
         raise ImageReadError(f"{path}: no permission to read the file")
     try:
-        with Image.open(path) as im:
-            w, h = im.size
-            if w * h > MAX_PIXELS:
-                raise ImageReadError(
-                    f"{path}: {w}x{h} pixels ({w * h / 1e6:.0f} MP) is larger than the {MAX_PIXELS / 1e6:.0f} MP limit")
+        try:
+            im = Image.open(path)
+        except UnidentifiedImageError:
+            if path.suffix.lower() in (".tif", ".tiff"):
+                return _read_tiff(path, check_memory)  # float RGB and other layouts Pillow cannot open
+            raise
+        with im:
+            check_size(path, *im.size, check_memory)
             im.load()
-            return _from_pil(path, im)
+            loaded = _from_pil(path, im)
+            loaded.frames = int(getattr(im, "n_frames", 1) or 1)
+            return loaded
     except ImageReadError:
         raise
+    except Image.DecompressionBombError as exc:  # Pillow's own limit, met before our check could run
+        raise ImageReadError(bomb_message(path, str(exc))) from None
     except UnidentifiedImageError:
         raise ImageReadError(f"{path}: not an image file, or a format that cannot be read") from None
     except PermissionError:
         raise ImageReadError(f"{path}: no permission to read the file") from None
     except MemoryError:
         raise ImageReadError(f"{path}: not enough memory to decode this image") from None
-    except (OSError, SyntaxError, ValueError, struct.error, EOFError) as exc:
+    except (OSError, SyntaxError, ValueError, struct.error, EOFError, IndexError, KeyError) as exc:
         raise ImageReadError(f"{path}: corrupt or truncated image ({exc})") from None
+
+
+def read_gray(path: str | Path, palette_index: bool = False) -> np.ndarray:
+    """A single-channel alpha, trimap or mask as stored (uint8 or uint16; a colour file's first
+    channel). ``palette_index``: a palette image gives its index values (trimaps saved as
+    palette PNGs label pixels by index)."""
+    if palette_index:
+        try:
+            with Image.open(path) as im:
+                if im.mode == "P":
+                    check_size(Path(path), *im.size, False)
+                    return np.asarray(im).copy()
+        except (OSError, ValueError, Image.DecompressionBombError):
+            pass  # load_image below reports what is wrong, with its one set of messages
+    return load_image(path, check_memory=False).rgb[..., 0].copy()
+
+
+def read_gray8(path: str | Path, palette_index: bool = False) -> np.ndarray:
+    """``read_gray`` as 8-bit (16-bit files scaled down), e.g. for training labels."""
+    a = read_gray(path, palette_index)
+    return (a >> 8).astype(np.uint8) if a.dtype == np.uint16 else a
+
+
+def read_rgb8(path: str | Path) -> np.ndarray:
+    """An 8-bit HxWx3 RGB array (16-bit files scaled down), e.g. for training and benches."""
+    rgb = load_image(path, check_memory=False).rgb
+    return (rgb >> 8).astype(np.uint8) if rgb.dtype == np.uint16 else rgb
+
+
+def _read_tiff(path: Path, check_memory: bool) -> LoadedImage:
+    """TIFF layouts Pillow does not open (float or 32-bit RGB): first page through tifffile;
+    floats in [0, 1] (or 0-65535) and wider integers become 16-bit."""
+    import tifffile
+
+    try:
+        with tifffile.TiffFile(path) as tif:
+            page = tif.pages[0]
+            shape = page.shape
+            h, w = (shape[0], shape[1]) if page.planarconfig != 2 or len(shape) < 3 else (shape[1], shape[2])
+            check_size(path, w, h, check_memory)
+            a = page.asarray()
+            icc = page.tags[34675].value if 34675 in page.tags else None
+            if a.ndim == 3 and page.planarconfig == 2:
+                a = np.moveaxis(a, 0, -1)
+    except ImageReadError:
+        raise
+    except (tifffile.TiffFileError, ValueError, OSError, IndexError, KeyError) as exc:
+        raise ImageReadError(f"{path}: not an image file, or a format that cannot be read ({exc})") from None
+    if a.ndim == 2:
+        a = a[..., None]
+    if a.ndim != 3 or a.shape[2] not in (1, 2, 3, 4):
+        raise ImageReadError(f"{path}: unsupported TIFF layout {a.shape}")
+    if a.dtype.kind == "f":
+        a = np.nan_to_num(a.astype(np.float32), nan=0.0, posinf=1.0, neginf=0.0)
+        a = np.clip(a, 0, 1) * 65535 if a.max(initial=0) <= 1.0 else a
+        a = np.clip(a + 0.5, 0, 65535).astype(np.uint16)
+    elif a.dtype != np.uint8 and a.dtype != np.uint16:
+        a = np.clip(a, 0, 65535).astype(np.uint16)
+    colour = a[..., :3] if a.shape[2] >= 3 else np.repeat(a[..., :1], 3, axis=2)
+    alpha = a[..., -1] if a.shape[2] in (2, 4) else None
+    return LoadedImage(path, np.ascontiguousarray(colour), None if alpha is None else np.ascontiguousarray(alpha),
+                       icc if isinstance(icc, bytes) else None, f"tiff-{a.dtype}", "TIFF")
 
 
 def _orientation(im: Image.Image) -> int:
@@ -202,43 +284,21 @@ def _cmyk_to_rgb(im: Image.Image, icc: bytes | None) -> Image.Image:
 # --------------------------------------------------------------------------------------- writing
 
 
-def resolve_target(path: Path, on_exists: str, protected: Iterable[str | Path] = ()) -> Path | None:
-    """The path to write for ``path`` under the clash rule; None means skip."""
-    if on_exists not in ON_EXISTS:
-        raise ValueError(f"on_exists must be one of {ON_EXISTS}")
-    guarded = {Path(p).resolve() for p in protected}
-    if path.resolve() in guarded:
-        raise ImageWriteError(f"{path}: refusing to write over an input file")
-    if not path.exists():
-        return path
-    if on_exists == "skip":
-        return None
-    if on_exists == "overwrite":
-        return path
-    n = 1
-    while True:
-        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
-        if not candidate.exists() and candidate.resolve() not in guarded:
-            return candidate
-        n += 1
-
-
 def save_image(path: str | Path, array: np.ndarray, *, icc_profile: bytes | None = None,
                metadata: dict[str, str] | None = None, on_exists: str = "overwrite",
                protected: Iterable[str | Path] = (), quality: int = 95,
                dpi: tuple[float, float] | None = None, exif: bytes | None = None,
                premultiplied: bool = False) -> Path | None:
     """Write an HxW, HxWx3 or HxWx4 uint8/uint16 array atomically; returns the path written,
-    or None when ``on_exists="skip"`` found the file already there. ``metadata`` goes into PNG
+    or None when ``on_exists="skip"`` found the file already there. ``metadata`` (always with
+    ``software``, which marks the file as ours) goes into PNG
     iTXt chunks, the TIFF ImageDescription (JSON), WebP XMP or the JPEG comment; ``dpi`` into
     the file's resolution fields (PNG pHYs, TIFF, JPEG; WebP has none); ``exif`` (as Pillow
     reads it) into PNG eXIf, JPEG and WebP, and its main camera/author fields into TIFF tags.
     An RGB ICC profile is not written into a grey file. ``premultiplied`` RGBA is tagged as
     associated alpha in TIFF; PNG and WebP cannot say so and refuse it."""
     path = Path(path)
-    fmt = WRITE_FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise ImageWriteError(f"{path}: unsupported output format (use .png, .tif, .webp or .jpg)")
+    fmt = check_output_path(path, protected)
     if array.dtype not in (np.uint8, np.uint16):
         raise ImageWriteError(f"{path}: expected uint8 or uint16 data, got {array.dtype}")
     channels = 1 if array.ndim == 2 else array.shape[2]
@@ -250,49 +310,43 @@ def save_image(path: str | Path, array: np.ndarray, *, icc_profile: bytes | None
         array = (array >> 8).astype(np.uint8)  # WebP is 8-bit only
     if channels < 3 and icc_profile and not _is_grey_profile(icc_profile):
         icc_profile = None  # an RGB profile does not describe a grey file (libpng warns, readers guess)
-    target = resolve_target(path, on_exists, protected)
-    if target is None:
-        return None
-    folder = target.parent
+    if on_exists == "skip" and path.exists():
+        return None  # no need to encode (atomic_write decides again, race-free)
+    ensure_folder(path.parent)
+    data = _encode(fmt, array, icc_profile, {"software": SOFTWARE, **(metadata or {})}, quality, dpi, exif,
+                   premultiplied)
+    return atomic_write(path, data, on_exists=on_exists, protected=protected)
+
+
+def check_output_path(path: Path, protected: Iterable[str | Path] = ()) -> str:
+    """The PIL format for ``path``'s suffix; an unsupported suffix or an input's path is an error
+    (checked before any work, and again when writing)."""
+    fmt = WRITE_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise ImageWriteError(f"{path}: unsupported output format (use .png, .tif, .webp or .jpg)")
+    if path.resolve() in {Path(p).resolve() for p in protected}:
+        raise ImageWriteError(f"{path}: refusing to write over an input file")
+    return fmt
+
+
+def ensure_folder(folder: Path, probe: bool = False) -> None:
+    """Create ``folder`` if needed; an uncreatable or read-only folder is an error naming it.
+    ``probe``: also write and remove a small file, which finds a read-only file system or a
+    full disk before any work is done."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ImageWriteError(f"{folder}: cannot create output folder ({exc.strerror or exc})") from None
+        raise write_error(folder, exc, "cannot create output folder") from None
     if not os.access(folder, os.W_OK):
         raise ImageWriteError(f"{folder}: output folder is not writable")
-    data = _encode(fmt, array, icc_profile, metadata or {}, quality, dpi, exif, premultiplied)
-    atomic_write(target, data)
-    return target
-
-
-def atomic_write(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to a temporary file in ``path``'s folder, then ``os.replace`` it into place:
-    readers see the old file or the complete new one, never a partial one. The new file gets the
-    usual permissions (0666 minus the umask), not ``mkstemp``'s private 0600."""
-    path = Path(path)
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_UMASK)
-        os.replace(tmp, path)
-    except OSError as exc:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
-        raise ImageWriteError(f"{path}: cannot write ({exc.strerror or exc})") from None
-    return path
-
-
-def _read_umask() -> int:
-    mask = os.umask(0o022)  # the only way to read it; done once, at import, before any thread runs
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _read_umask()
+    if probe:
+        try:
+            with tempfile.NamedTemporaryFile(dir=folder, prefix=".msia-probe.", suffix=".part") as f:
+                f.write(b"\0" * 65536)
+                f.flush()
+                os.fsync(f.fileno())
+        except OSError as exc:
+            raise write_error(folder, exc, "cannot write into the output folder") from None
 
 
 def save_alpha(path: str | Path, alpha: np.ndarray, bit_depth: int = 8, **kwargs) -> Path | None:
@@ -438,19 +492,44 @@ def _read_xmp(xmp: bytes | str | None) -> dict[str, str]:
 
 
 def read_metadata(path: str | Path) -> dict[str, str]:
-    """The text metadata written by ``save_image`` (PNG iTXt/tEXt, TIFF description)."""
+    """The text metadata written by ``save_image`` (PNG iTXt/tEXt, TIFF description, WebP XMP,
+    JPEG comment)."""
+    with Image.open(Path(path)) as im:
+        return _metadata(im, header_only=False)
+
+
+def _metadata(im: Image.Image, header_only: bool) -> dict[str, str]:
+    """``header_only``: a PNG's text chunks before its image data (where we write ours), so
+    nothing is decoded."""
     import json
 
-    path = Path(path)
-    with Image.open(path) as im:
-        if im.format == "PNG":
-            return {k: str(v) for k, v in im.text.items()}
-        if im.format == "WEBP":
-            return _read_xmp(im.info.get("xmp"))
-        if im.format == "TIFF":
-            desc = im.tag_v2.get(270)
-            try:
-                return json.loads(desc) if desc else {}
-            except json.JSONDecodeError:
-                return {"description": desc}
+    if im.format == "PNG":
+        items = im.info.items() if header_only else im.text.items()
+        return {k: str(v) for k, v in items if isinstance(v, str)}
+    if im.format == "WEBP":
+        return _read_xmp(im.info.get("xmp"))
+    if im.format == "JPEG":
+        comment = im.info.get("comment", b"")
+        text = comment.decode("utf-8", "replace") if isinstance(comment, bytes) else str(comment)
+        return dict(part.split("=", 1) for part in text.split("; ") if "=" in part)
+    if im.format == "TIFF":
+        desc = im.tag_v2.get(270)
+        try:
+            meta = json.loads(desc) if desc else {}
+        except json.JSONDecodeError:
+            return {"description": desc}
+        return meta if isinstance(meta, dict) else {"description": desc}
     return {}
+
+
+SOFTWARE = "MSIA Matte"  # every output records it (``software``), so it is never taken as an input
+
+
+def is_own_output(path: str | Path) -> bool:
+    """True when ``path`` holds an output MSIA Matte wrote (its ``software`` metadata says so).
+    Reads only the header; a file that cannot be read is not ours (the reader reports it)."""
+    try:
+        with Image.open(Path(path)) as im:
+            return _metadata(im, header_only=True).get("software") == SOFTWARE
+    except Exception:  # any unreadable file: not recognisably ours
+        return False

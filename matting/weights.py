@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
 from .errors import ModelFileError, ModelNotFoundError
+from .files import atomic_write
 from .network import MSIAConfig, MSIANet, build_from_config
 from .resources import resources_dir
 
@@ -39,14 +39,7 @@ def save_model(model: MSIANet, path: str | Path, metadata: dict[str, Any] | None
             t = t.half()
         tensors[name] = t.contiguous()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        save_file(tensors, tmp, metadata={"msia": json.dumps(meta)})
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata={"msia": json.dumps(meta)}))
     return path
 
 
@@ -71,7 +64,8 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
 
 
 def load_model(path: str | Path, device: str | torch.device = "cpu") -> tuple[MSIANet, dict[str, Any]]:
-    """Build the network its metadata describes and load its tensors strictly (float32)."""
+    """Build the network its metadata describes and load its tensors strictly (float32); every
+    weight must be finite (a NaN weight would give an all-zero matte without any error)."""
     path = Path(path)
     meta = read_metadata(path)
     try:
@@ -92,6 +86,10 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> tuple[MS
             f"{path}: tensors do not match the config in its metadata "
             f"(missing {missing[:3]}, unexpected {unexpected[:3]}, wrong shape {wrong[:3]})"
         )
+    bad = sorted(k for k, v in state.items() if v.is_floating_point() and not bool(torch.isfinite(v).all()))
+    if bad:
+        raise ModelFileError(f"{path}: {len(bad)} tensor(s) hold NaN or infinite values ({', '.join(bad[:3])}); "
+                             "the file is damaged or came from a diverged training run")
     model.load_state_dict({k: v.to(expected[k].dtype) for k, v in state.items()}, strict=True)
     return model.to(device).eval(), meta
 

@@ -124,7 +124,8 @@ def test_ctrl_c_stops_a_batch_cleanly_and_still_reports(tmp_path, photo, small_m
     assert proc.returncode == 130, err
     assert "cancelled" in err and "Traceback" not in err
     report = json.loads((tmp_path / "r.json").read_text())
-    assert report["cancelled"] and 1 <= len(report["files"]) < 12
+    assert report["cancelled"] and len(report["files"]) == 12  # every file, those not reached too
+    assert 1 <= sum(f["status"] == "not processed" for f in report["files"]) < 12
     written = sorted(out.glob("*.png"))
     assert written and not list(out.glob(".*"))  # complete files only, no temporaries
     for p in written:

@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 import pytest
 
-from matting.compose import Background, checkerboard, composite_on, cutout, estimate_foreground, preview
+from matting.compose import Background, checkerboard, composite_on, cutout, preview
 
 HAIR = np.array([0.95, 0.75, 0.35], np.float32)  # blond strands
 OLD_BG = np.array([0.05, 0.25, 0.9], np.float32)  # over a blue wall

@@ -198,7 +198,7 @@ def test_prepare_more_sources_holds_out_whole_sequences(tmp_path) -> None:
 
     shared = tmp_path / "shared"
     rng = np.random.default_rng(0)
-    (h, w), (photo, tri, mask) = (60, 80), subject_photo(rng)
+    photo, tri, mask = subject_photo(rng)
     write(shared / "masks/ccp_person/images/0001.jpg", photo)
     write(shared / "masks/ccp_person/masks/0001.png", mask)
     for sequence in ("dog", "camel", "cows"):

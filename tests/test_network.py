@@ -2,7 +2,6 @@
 EfficientNet-Lite0 ImageNet weights loading strictly and still classifying."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import torch
 

@@ -2,7 +2,6 @@
 EXIF carried into real files and read back."""
 from __future__ import annotations
 
-import io
 
 import cv2
 import numpy as np

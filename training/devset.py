@@ -8,14 +8,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, Sequence
 
-import cv2
 import numpy as np
 from torch import nn
 
 from matting.engine import predict_alpha
+from matting.files import files_by_stem
+from matting.imageio import read_gray8, read_rgb8
 from matting.metrics import mse, sad
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+def dev_pairs(images: Path, alphas: Path, limit: int | None = None) -> list[tuple[Path, Path]]:
+    """(image, alpha) with matching stems; ``limit`` spreads the choice over the whole set."""
+    imgs, gts = files_by_stem(images), files_by_stem(alphas)
+    pairs = [(imgs[s], gts[s]) for s in sorted(imgs) if s in gts]
+    return pairs[:: max(1, len(pairs) // limit)][:limit] if limit else pairs
 
 
 class DevSample(Protocol):
@@ -37,8 +43,7 @@ class FilePair:
         return self.image.stem
 
     def read(self) -> tuple[np.ndarray, np.ndarray]:
-        rgb = cv2.cvtColor(cv2.imread(str(self.image), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-        return rgb, cv2.imread(str(self.alpha), cv2.IMREAD_GRAYSCALE)
+        return read_rgb8(self.image), read_gray8(self.alpha)
 
 
 @dataclass
@@ -51,15 +56,7 @@ class DevSet:
         """``{"images": DIR, "alphas": DIR, "max_side": 512, "limit": 40}``; None when absent."""
         if not cfg or not cfg.get("images") or not Path(cfg["images"]).is_dir():
             return None
-        alphas = Path(cfg["alphas"])
-        pairs = []
-        for image in sorted(Path(cfg["images"]).iterdir()):
-            if image.suffix.lower() in IMAGE_SUFFIXES and (alphas / f"{image.stem}.png").is_file():
-                pairs.append(FilePair(image, alphas / f"{image.stem}.png"))
-        limit = cfg.get("limit")
-        if limit:
-            step = max(1, len(pairs) // limit)
-            pairs = pairs[::step][:limit]
+        pairs = [FilePair(i, a) for i, a in dev_pairs(Path(cfg["images"]), Path(cfg["alphas"]), cfg.get("limit"))]
         return cls(pairs, cfg.get("max_side", 512)) if pairs else None
 
     def evaluate(self, model: nn.Module) -> dict[str, float]:

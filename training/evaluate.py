@@ -18,11 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
@@ -30,48 +26,30 @@ import numpy as np
 from tqdm import tqdm
 
 from matting.errors import MattingError
-from matting.evaluation import EvalPair, EvalResult, find_pairs, format_table, score
-from matting.imageio import load_image
+from matting.files import atomic_write
+from matting.evaluation import EvalPair, EvalResult, evaluate, find_pairs, format_table
 
 from .baselines import BASELINES, DEFAULT_DIR, load_baseline
 
 Predict = Callable[[np.ndarray], np.ndarray]
 
 
-@dataclass
-class Evaluation(EvalResult):
-    """One model's rows (name, sad, mse, grad, conn, seconds) plus the files that failed."""
-
-    failed: list[dict] = field(default_factory=list)  # {"name", "error"}
-
-    def to_json(self) -> dict:
-        return {"model": self.model, "means": self.means(), "rows": self.rows, "failed": self.failed}
+Evaluation = EvalResult  # rows, failed files, means, to_json (one definition, in matting.evaluation)
 
 
 def evaluate_predictor(predict: Predict, pairs: Sequence[EvalPair], name: str = "model",
                        progress: bool = True, warmup: bool = True) -> Evaluation:
-    """Run ``predict(rgb) -> HxW float alpha`` over ``pairs`` and score every image.
-
-    The first readable image is predicted once untimed when ``warmup`` (first-call costs such as
-    allocation and thread start are not per-image time). Unreadable files are skipped and listed
-    in ``failed``; the means cover the scored images only.
-    """
-    result = Evaluation(name)
+    """Run ``predict(rgb) -> HxW float alpha`` over ``pairs`` and score every image
+    (``matting.evaluation.evaluate``: unreadable or mismatched files are skipped and listed in
+    ``failed``; the first readable image is predicted once untimed when ``warmup``)."""
     bar = tqdm(total=len(pairs), desc=name[:30], unit="img", disable=not progress, file=sys.stderr)
-    for pair in pairs:
-        try:
-            rgb = load_image(pair.image).rgb
-            if warmup:
-                predict(rgb)
-                warmup = False
-            start = time.perf_counter()
-            pred = predict(rgb)
-            seconds = time.perf_counter() - start
-            result.rows.append(score(pair, pred, seconds))
-        except (MattingError, ValueError) as exc:
-            result.failed.append({"name": pair.name, "error": str(exc)})
-            print(f"{name}: skipped {pair.name}: {exc}", file=sys.stderr)
+
+    def on_row(row: dict) -> None:
+        if "error" in row:
+            tqdm.write(f"{name}: skipped {row['name']}: {row['error']}", file=sys.stderr)
         bar.update(1)
+
+    result = evaluate(name, predict, pairs, on_row=on_row, warmup=warmup)
     bar.close()
     return result
 
@@ -100,26 +78,14 @@ def run(images: Path, alphas: Path, trimaps: Path | None, models: Sequence[Path]
             for name, predict in predictors(models, baselines, models_dir, max_side, device)]
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def write_outputs(results: Sequence[Evaluation], markdown: Path | None = None, json_path: Path | None = None,
                   setting: str = "") -> None:
     """The table as Markdown and everything (means, per-image rows, failures) as JSON, atomically."""
     if markdown:
-        _write_atomic(Path(markdown), (f"{setting}\n\n" if setting else "") + format_table(list(results)) + "\n")
+        atomic_write(Path(markdown), ((f"{setting}\n\n" if setting else "") + format_table(list(results)) + "\n").encode())
     if json_path:
         payload = {"setting": setting, "models": [r.to_json() for r in results]}
-        _write_atomic(Path(json_path), json.dumps(payload, indent=1) + "\n")
+        atomic_write(Path(json_path), (json.dumps(payload, indent=1) + "\n").encode())
 
 
 def describe(images: Path, trimaps: Path | None, n: int) -> str:

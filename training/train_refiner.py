@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-import cv2
 import numpy as np
 import torch
 from torch.utils.data import DataLoader
@@ -39,6 +38,7 @@ from tqdm import tqdm
 
 from matting.config_section import ConfigSection
 from matting.engine import predict_alpha
+from matting.imageio import read_gray8, read_rgb8
 from matting.metrics import gradient_error, mse, sad
 from matting.network import MSIANet, build_from_config
 from matting.network.config import RefinerConfig
@@ -47,6 +47,7 @@ from matting.weights import load_model, save_model
 
 from .checkpoint import load_checkpoint, save_checkpoint
 from .data.refiner import build_refiner_dataset
+from .devset import dev_pairs
 from .losses import gradient_loss, laplacian_loss
 from .sampler import EpochSampler
 from .schedule import poly_scheduler
@@ -87,16 +88,12 @@ class DevCheck:
     """SAD, MSE and Gradient of the engine's two-stage path on dev images (whole image)."""
 
     def __init__(self, images: Path, alphas: Path, max_side: int, limit: int | None):
-        pairs = [(p, alphas / f"{p.stem}.png") for p in sorted(images.iterdir()) if (alphas / f"{p.stem}.png").is_file()]
-        if limit:
-            pairs = pairs[:: max(1, len(pairs) // limit)][:limit]
-        self.pairs, self.max_side = pairs, max_side
+        self.pairs, self.max_side = dev_pairs(images, alphas, limit), max_side
 
     def evaluate(self, model: MSIANet, refine: bool = True) -> dict[str, float]:
         rows = []
         for image_path, alpha_path in self.pairs:
-            rgb = cv2.cvtColor(cv2.imread(str(image_path), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-            gt = cv2.imread(str(alpha_path), cv2.IMREAD_GRAYSCALE)
+            rgb, gt = read_rgb8(image_path), read_gray8(alpha_path)
             pred = predict_alpha(model, rgb, self.max_side, refine=refine)
             rows.append((sad(pred, gt), mse(pred, gt), gradient_error(pred, gt)))
         s, m, g = np.mean(rows, axis=0)

@@ -14,12 +14,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import cv2
 import numpy as np
 from tqdm import tqdm
 
 from .compose import adobe_background, composite, fit_background
-from .prepare import read_rgb, write_png
+from .prepare import read_gray, read_rgb, write_png
 from .readers import _match, read_backgrounds
 
 
@@ -32,7 +31,7 @@ def compose_set(fg_dir: Path, alpha_dir: Path, bg_dir: Path, per_fg: int, out: P
     with tqdm(total=len(pairs) * per_fg, desc="compose", unit="img") as bar:
         for i, (stem, fg_path, alpha_path) in enumerate(pairs):
             fg = read_rgb(fg_path)
-            alpha = cv2.imread(str(alpha_path), cv2.IMREAD_GRAYSCALE)
+            alpha = read_gray(alpha_path)
             h, w = alpha.shape
             for k in range(per_fg):
                 name = f"{stem}_{k}.png"

@@ -32,6 +32,7 @@ import torch
 from torch.utils.data import Dataset
 
 from matting.config_section import ConfigSection
+from matting.imageio import read_gray8, read_rgb8
 
 from .augment import jitter_colour, random_crop_resize, rescale
 from .compose import adobe_background, composite, fit_background
@@ -135,18 +136,7 @@ def validation_samples(data_cfg: dict[str, Any]) -> list[CompositeSample]:
             for i, p in enumerate(held) for k in range(m)]
 
 
-def _rgb(path: Path) -> np.ndarray:
-    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if bgr is None:
-        raise OSError(f"{path}: cannot read image")
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-
-
-def _gray(path: Path) -> np.ndarray:
-    a = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
-    if a is None:
-        raise OSError(f"{path}: cannot read alpha")
-    return a
+_rgb, _gray = read_rgb8, read_gray8  # matting.imageio: one reader, one set of error messages
 
 
 def cover(bg: np.ndarray, h: int, w: int, rng: np.random.Generator) -> np.ndarray:

@@ -42,6 +42,9 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
+from matting.files import atomic_write
+from matting.imageio import read_gray8, read_rgb8
+
 from .pseudo_alpha import closed_form_alpha, normalise_trimap, review, trimap_from_mask
 
 DEV_COUNTS = {"pseudo_gt_portrait": 3, "pseudo_gt_animal": 3, "pets": 40, "horses": 20}
@@ -70,17 +73,12 @@ class Job:
 
 
 def read_rgb(path: str | Path) -> np.ndarray:
-    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if bgr is None:
-        raise ValueError(f"{path}: cannot read image")
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    return read_rgb8(path)
 
 
 def read_gray(path: str | Path) -> np.ndarray:
-    from PIL import Image
-
-    with Image.open(path) as im:  # PIL: palette trimaps keep their index values
-        return np.array(im.convert("L") if im.mode not in ("L", "P") else im)
+    """A label as stored; palette trimaps keep their index values."""
+    return read_gray8(path, palette_index=True)
 
 
 def fit_long_side(img: np.ndarray, max_side: int, interp: int = cv2.INTER_AREA) -> np.ndarray:
@@ -189,13 +187,11 @@ def assign_more_dev(jobs: list[Job], seed: int = 1) -> None:
 
 
 def write_png(path: Path, array: np.ndarray) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if array.ndim == 3:
-        array = cv2.cvtColor(array, cv2.COLOR_RGB2BGR)
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    if not cv2.imwrite(str(tmp), array):
-        raise OSError(f"{path}: cannot write")
-    tmp.replace(path)
+    """An 8-bit PNG, atomically (fast OpenCV encoding, no metadata)."""
+    ok, data = cv2.imencode(".png", cv2.cvtColor(array, cv2.COLOR_RGB2BGR) if array.ndim == 3 else array)
+    if not ok:
+        raise OSError(f"{path}: cannot encode")
+    atomic_write(path, data.tobytes())
 
 
 def to_u8(x: np.ndarray) -> np.ndarray:
@@ -206,7 +202,8 @@ def contact_sheet(records: list[dict], out: Path, thumb: int = 160, per_row: int
     """Rows of image | alpha | cutout over green, for reviewing pseudo-alphas by eye."""
     tiles = []
     for r in records:
-        rgb, alpha, fg = (cv2.imread(str(r[k]), cv2.IMREAD_UNCHANGED) for k in ("image", "alpha", "fg"))
+        rgb, fg = (cv2.cvtColor(read_rgb(r[k]), cv2.COLOR_RGB2BGR) for k in ("image", "fg"))
+        alpha = read_gray(r["alpha"])
         a = alpha.astype(np.float32)[..., None] / 255.0
         green = np.zeros_like(fg, dtype=np.float32)
         green[..., 1] = 255
@@ -220,7 +217,7 @@ def contact_sheet(records: list[dict], out: Path, thumb: int = 160, per_row: int
     while len(tiles) % per_row:
         tiles.append(np.zeros_like(tiles[0]))
     rows = [np.concatenate(tiles[i : i + per_row], axis=1) for i in range(0, len(tiles), per_row)]
-    cv2.imwrite(str(out), np.concatenate(rows, axis=0))
+    write_png(out, cv2.cvtColor(np.concatenate(rows, axis=0), cv2.COLOR_BGR2RGB))
 
 
 def build_dev_set(out: Path, kept: list[dict], backgrounds: list[Path], seed: int = 0) -> int:
@@ -232,7 +229,7 @@ def build_dev_set(out: Path, kept: list[dict], backgrounds: list[Path], seed: in
     rng = np.random.default_rng(seed)
     sources: dict[str, str] = {}
     for r in (r for r in kept if r["split"] == "dev"):
-        alpha = cv2.imread(str(r["alpha"]), cv2.IMREAD_GRAYSCALE)
+        alpha = read_gray(r["alpha"])
         if r["source"].startswith("pseudo_gt"):
             fg = read_rgb(r["fg"])
             for k in range(DEV_BACKGROUNDS_PER_FG):

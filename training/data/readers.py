@@ -16,7 +16,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
+from matting.errors import MattingError
+from matting.files import IMAGE_SUFFIXES, files_by_stem
+from matting.imageio import read_gray8, read_rgb8, save_image
 
 
 class DatasetLayoutError(ValueError):
@@ -32,9 +34,10 @@ class Pair:
 
 
 def _by_stem(folder: Path) -> dict[str, Path]:
-    if not folder.is_dir():
-        raise DatasetLayoutError(f"{folder}: folder not found")
-    return {p.stem: p for p in sorted(folder.iterdir()) if p.suffix.lower() in IMAGE_SUFFIXES}
+    try:
+        return files_by_stem(folder)
+    except MattingError as exc:
+        raise DatasetLayoutError(str(exc)) from None
 
 
 def _match(a_dir: Path, b_dir: Path) -> list[tuple[str, Path, Path]]:
@@ -83,14 +86,11 @@ def read_images_alphas(images: Path, alphas: Path, cache: Path) -> list[Pair]:
 def estimate_fg_file(image: Path, alpha: Path, out: Path) -> None:
     from pymatting import estimate_foreground_ml
 
-    rgb = cv2.cvtColor(cv2.imread(str(image), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-    a = cv2.imread(str(alpha), cv2.IMREAD_GRAYSCALE)
+    rgb = read_rgb8(image)
+    a = read_gray8(alpha)
     a = cv2.resize(a, rgb.shape[1::-1], interpolation=cv2.INTER_AREA) if a.shape != rgb.shape[:2] else a
     fg = estimate_foreground_ml(rgb / 255.0, a / 255.0)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp.png")
-    cv2.imwrite(str(tmp), cv2.cvtColor(np.clip(fg * 255 + 0.5, 0, 255).astype(np.uint8), cv2.COLOR_RGB2BGR))
-    tmp.replace(out)
+    save_image(out, np.clip(fg * 255 + 0.5, 0, 255).astype(np.uint8))
 
 
 def read_backgrounds(spec: str | Path, pattern: str = "*") -> list[Path]:
