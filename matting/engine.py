@@ -128,10 +128,11 @@ def predict_alpha(net: torch.nn.Module, rgb: np.ndarray, max_side: int, progress
     if refiner is None:
         alpha_small = alpha_lr[0, 0].float().cpu().numpy()
         alpha = cv2.resize(alpha_small, (w, h), interpolation=cv2.INTER_LINEAR) if (wh, ww) != (h, w) else alpha_small
-    else:
+        alpha = np.clip(alpha, 0.0, 1.0).astype(np.float32, copy=False)
+    else:  # float32, clipped strip by strip
         alpha = _refine(refiner, x[:1], alpha_lr, hidden, rgb, progress, cancel, flip=flip)
     report(progress, 1.0)
-    return np.clip(alpha, 0.0, 1.0).astype(np.float32, copy=False)
+    return alpha
 
 
 def _run_network(net: torch.nn.Module, x: torch.Tensor, progress: ProgressFn,
