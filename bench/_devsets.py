@@ -35,10 +35,24 @@ def base_source(name: str) -> str:
     return "pets"
 
 
-def read_sources(images: Path) -> dict[str, str]:
-    """``sources.json`` beside a dev set's ``image/`` folder (dev v2), else empty."""
-    path = Path(images).parent / "sources.json"
-    return json.loads(path.read_text()) if path.is_file() else {}
+# prepare's source names shown under the names the tables use
+LABELS = {"pseudo_gt_portrait": "portraits", "pseudo_gt_animal": "animal composites"}
+
+
+def read_sources(*image_folders: Path) -> Callable[[str], str]:
+    """A dev image's source by name: ``sources.json`` beside each ``image/`` folder (written by
+    ``training.data.prepare``), else the base set's stem rule (sets prepared before it wrote one)."""
+    named: dict[str, str] = {}
+    for images in image_folders:
+        path = Path(images).parent / "sources.json"
+        if path.is_file():
+            named.update(json.loads(path.read_text()))
+
+    def source(name: str) -> str:
+        found = named.get(name) or base_source(name)
+        return LABELS.get(found, found)
+
+    return source
 
 
 def score_each(predict: Callable[[np.ndarray], np.ndarray], sets: dict[str, list[EvalPair]], name: str) -> dict[str, list[dict]]:

@@ -25,7 +25,7 @@ from pathlib import Path
 import cv2
 
 from _checkout import ROOT
-from _devsets import BASE_SOURCES, GROUPS, base_source, read_sources, score_each, table
+from _devsets import BASE_SOURCES, GROUPS, read_sources, score_each, table
 from matting.engine import MattingEngine
 from matting.evaluation import EvalPair, find_pairs
 from matting.imageio import read_gray8, save_image
@@ -70,7 +70,7 @@ def main() -> None:
     p.add_argument("--no-baselines", action="store_true")
     p.add_argument("--out", type=Path, default=ROOT / "bench/results")
     args = p.parse_args()
-    more_sources = read_sources(args.more / "dev/image")
+    source = read_sources(args.base / "dev/image", args.more / "dev/image")
     sets = {
         "base": thin(find_pairs(args.base / "dev/image", args.base / "dev/alpha"), args.limit),
         "more": thin(find_pairs(args.more / "dev/image", args.more / "dev/alpha"), args.limit),
@@ -86,9 +86,6 @@ def main() -> None:
     results: dict[str, dict[str, list[dict]]] = {}
     for name, predict in predictors.items():
         results[name] = {s: score_each(predict, {s: pairs}, f"{name} {s}")[s] for s, pairs in sets.items()}
-
-    def source(name: str) -> str:
-        return more_sources.get(name) or base_source(name)
 
     def group(name: str) -> str:
         return next((g for g, members in GROUPS.items() if source(name) in members), "other")

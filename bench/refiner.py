@@ -17,13 +17,14 @@ from pathlib import Path
 import numpy as np
 
 from _checkout import dev_set_parser
-from _devsets import BASE_SOURCES, base_source, score_each, table
+from _devsets import BASE_SOURCES, read_sources, score_each, table
 from matting.engine import MattingEngine
 from matting.evaluation import find_pairs, soft_band_trimap
 from matting.files import files_by_stem
 from matting.imageio import read_gray8, save_image
 from matting.weights import default_model_path
 from training.baselines import load_baseline
+
 
 def band_trimaps(alphas: Path, out: Path, band: int) -> Path:
     """``soft_band_trimap`` of every alpha in ``alphas``, written to ``out``."""
@@ -53,11 +54,12 @@ def main() -> None:
     if not args.no_baselines:
         for name in ("u2netp", "modnet"):
             predictors[name] = load_baseline(name).predict
+    source = read_sources(args.images)
     results = {name: score_each(predict, {"whole": whole, "band": band}, name) for name, predict in predictors.items()}
     setting = (f"{len(whole)} dev images from {args.images}; model {Path(model).name}, working side "
                f"{engine.max_side}; band = 0 < alpha < 1 dilated by {args.band} px; SAD, Gradient, "
                "Connectivity /1000; 2 CPU threads, one model at a time")
-    tables = {region: table({m: r[region] for m, r in results.items()}, base_source, BASE_SOURCES, region)
+    tables = {region: table({m: r[region] for m, r in results.items()}, source, BASE_SOURCES, region)
               for region in ("whole", "band")}
     text = f"{setting}\n\nWhole image:\n\n{tables['whole']}\n\nInside the band:\n\n{tables['band']}\n"
     args.out.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,7 @@ from _checkout import dev_set_parser
 from matting.network.config import RefinerConfig
 from matting.network.refiner import GuidedRefiner
 from matting.weights import default_model_path, load_model
-from training.train_refiner import DevCheck
+from training.devset import DevSet
 
 SETTINGS = ((2, 1e-3), (4, 1e-3), (4, 1e-2), (8, 1e-3), (8, 1e-4), (12, 1e-4), (16, 1e-4))
 
@@ -30,7 +30,8 @@ def main() -> None:
     torch.set_num_threads(2)
     net, _ = load_model(args.model or default_model_path())
     net.eval()
-    dev = DevCheck(args.images, args.alphas, args.max_side, args.limit)
+    dev = DevSet.from_config({"images": args.images, "alphas": args.alphas, "max_side": args.max_side,
+                              "limit": args.limit})
     lines = ["| refiner | radius | eps | SAD | MSE | Gradient |", "|---|---:|---:|---:|---:|---:|"]
     alone = dev.evaluate(net, refine=False)
     lines.append(f"| none (network alone) | | | {alone['sad']:.2f} | {alone['mse']:.4f} | {alone['grad']:.2f} |")

@@ -17,7 +17,7 @@ import pytest
 
 from matting.engine import MattingEngine
 from matting.evaluation import soft_band_trimap
-from matting.imageio import load_image
+from matting.imageio import load_image, read_gray8
 from matting.metrics import gradient_error, sad
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -41,7 +41,7 @@ def scores(shipped_model_path):
     rows = []
     for stem, image, alpha in held_out():
         rgb = load_image(image).rgb
-        gt = cv2.resize(cv2.imread(str(alpha), cv2.IMREAD_GRAYSCALE), rgb.shape[1::-1], interpolation=cv2.INTER_AREA)
+        gt = cv2.resize(read_gray8(alpha), rgb.shape[1::-1], interpolation=cv2.INTER_AREA)
         refined, coarse = engine.predict(rgb), engine.predict(rgb, refine=False)
         tri = soft_band_trimap(gt)
         rows.append({"stem": stem, "sad": sad(refined, gt), "grad": gradient_error(refined, gt),

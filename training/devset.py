@@ -1,5 +1,5 @@
 """The dev data checked at the end of each epoch for model selection, predicted through the
-engine's resolution policy and scored with SAD and MSE (whole image): a folder of images + alphas
+engine's resolution policy and scored with SAD, MSE and Gradient (whole image): a folder of images + alphas
 with matching stems (``dev`` section), or composites of foregrounds held out of the training data
 (``training.data.dataset.validation_samples``). Never the test set."""
 from __future__ import annotations
@@ -14,7 +14,7 @@ from torch import nn
 from matting.engine import predict_alpha
 from matting.files import files_by_stem
 from matting.imageio import read_gray8, read_rgb8
-from matting.metrics import mse, sad
+from matting.metrics import gradient_error, mse, sad
 
 
 def dev_pairs(images: Path, alphas: Path, limit: int | None = None) -> list[tuple[Path, Path]]:
@@ -59,11 +59,13 @@ class DevSet:
         pairs = [FilePair(i, a) for i, a in dev_pairs(Path(cfg["images"]), Path(cfg["alphas"]), cfg.get("limit"))]
         return cls(pairs, cfg.get("max_side", 512)) if pairs else None
 
-    def evaluate(self, model: nn.Module) -> dict[str, float]:
-        sads, mses = [], []
+    def evaluate(self, model: nn.Module, refine: bool = False) -> dict[str, float]:
+        """Mean SAD, MSE and Gradient over the whole images; ``refine`` runs the model's refiner
+        too (the engine's two-stage path)."""
+        rows = []
         for sample in self.samples:
             rgb, gt = sample.read()
-            pred = predict_alpha(model, rgb, self.max_side)
-            sads.append(sad(pred, gt))
-            mses.append(mse(pred, gt))
-        return {"sad": float(np.mean(sads)), "mse": float(np.mean(mses)), "n": len(self.samples)}
+            pred = predict_alpha(model, rgb, self.max_side, refine=refine)
+            rows.append((sad(pred, gt), mse(pred, gt), gradient_error(pred, gt)))
+        s, m, g = np.mean(rows, axis=0)
+        return {"sad": float(s), "mse": float(m), "grad": float(g), "n": len(rows)}

@@ -31,15 +31,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-import numpy as np
 import torch
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from matting.config_section import ConfigSection
-from matting.engine import predict_alpha
-from matting.imageio import read_gray8, read_rgb8
-from matting.metrics import gradient_error, mse, sad
 from matting.network import MSIANet, build_from_config
 from matting.network.config import RefinerConfig
 from matting.network.refiner import GuidedRefiner, apply_window
@@ -47,7 +43,7 @@ from matting.weights import load_model, save_model
 
 from .checkpoint import load_checkpoint, save_checkpoint
 from .data.refiner import build_refiner_dataset
-from .devset import dev_pairs
+from .devset import DevSet
 from .losses import gradient_loss, laplacian_loss
 from .sampler import EpochSampler
 from .schedule import poly_scheduler
@@ -84,22 +80,6 @@ def combined_model(coarse: MSIANet, refiner: GuidedRefiner) -> MSIANet:
     return model.eval()
 
 
-class DevCheck:
-    """SAD, MSE and Gradient of the engine's two-stage path on dev images (whole image)."""
-
-    def __init__(self, images: Path, alphas: Path, max_side: int, limit: int | None):
-        self.pairs, self.max_side = dev_pairs(images, alphas, limit), max_side
-
-    def evaluate(self, model: MSIANet, refine: bool = True) -> dict[str, float]:
-        rows = []
-        for image_path, alpha_path in self.pairs:
-            rgb, gt = read_rgb8(image_path), read_gray8(alpha_path)
-            pred = predict_alpha(model, rgb, self.max_side, refine=refine)
-            rows.append((sad(pred, gt), mse(pred, gt), gradient_error(pred, gt)))
-        s, m, g = np.mean(rows, axis=0)
-        return {"sad": float(s), "mse": float(m), "grad": float(g), "n": len(rows)}
-
-
 def refiner_loss(coef: torch.Tensor, batch: dict[str, torch.Tensor], recipe: RefinerRecipe) -> tuple[torch.Tensor, dict]:
     """The loss of the module docstring for one batch of coefficients."""
     preds = []
@@ -134,9 +114,7 @@ def train_refiner(cfg: dict[str, Any], out: Path, resume: bool = False, max_step
     sampler = EpochSampler(length, recipe.seed)
     loader = DataLoader(dataset, batch_size=recipe.batch_size, sampler=sampler, num_workers=recipe.num_workers,
                         drop_last=True, generator=torch.Generator().manual_seed(recipe.seed))
-    dev_cfg = cfg.get("dev")
-    dev = DevCheck(Path(dev_cfg["images"]), Path(dev_cfg["alphas"]), dev_cfg.get("max_side", 448),
-                   dev_cfg.get("limit")) if dev_cfg and Path(dev_cfg["images"]).is_dir() else None
+    dev = DevSet.from_config(cfg.get("dev"))
     ckpt = out / "last.pt"
     step, best, baseline = 0, {"score": math.inf}, None
     if resume and ckpt.exists():
@@ -192,12 +170,12 @@ def train_refiner(cfg: dict[str, Any], out: Path, resume: bool = False, max_step
     return {"step": step, "best": best, "baseline": baseline}
 
 
-def dev_and_export(coarse: MSIANet, coarse_meta: dict, refiner: GuidedRefiner, dev: DevCheck | None,
+def dev_and_export(coarse: MSIANet, coarse_meta: dict, refiner: GuidedRefiner, dev: DevSet | None,
                    baseline: dict | None, cfg: dict, out: Path, step: int, best: dict, log: JsonlLog) -> dict:
     """Dev check; export last (and best by SAD/SAD_coarse + Grad/Grad_coarse)."""
     refiner.eval()
     model = combined_model(coarse, refiner)
-    metrics = dev.evaluate(model) if dev is not None else None
+    metrics = dev.evaluate(model, refine=True) if dev is not None else None
     refiner.train()
     if metrics is not None:
         log.write({"step": step, "dev": metrics, "time": time.time()})
