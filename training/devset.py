@@ -17,11 +17,15 @@ from matting.imageio import read_gray8, read_rgb8
 from matting.metrics import gradient_error, mse, sad
 
 
-def dev_pairs(images: Path, alphas: Path, limit: int | None = None) -> list[tuple[Path, Path]]:
-    """(image, alpha) with matching stems; ``limit`` spreads the choice over the whole set."""
+def dev_pairs(images: Path, alphas: Path) -> list[tuple[Path, Path]]:
+    """(image, alpha) with matching stems, sorted."""
     imgs, gts = files_by_stem(images), files_by_stem(alphas)
-    pairs = [(imgs[s], gts[s]) for s in sorted(imgs) if s in gts]
-    return pairs[:: max(1, len(pairs) // limit)][:limit] if limit else pairs
+    return [(imgs[s], gts[s]) for s in sorted(imgs) if s in gts]
+
+
+def spread(items: list, limit: int | None) -> list:
+    """At most ``limit`` of ``items``, taken at even steps over the whole list (all without one)."""
+    return items[:: max(1, len(items) // limit)][:limit] if limit else items
 
 
 class DevSample(Protocol):
@@ -53,11 +57,17 @@ class DevSet:
 
     @classmethod
     def from_config(cls, cfg: dict[str, Any] | None) -> "DevSet | None":
-        """``{"images": DIR, "alphas": DIR, "max_side": 512, "limit": 40}``; None when absent."""
-        if not cfg or not cfg.get("images") or not Path(cfg["images"]).is_dir():
+        """``{"images": DIR, "alphas": DIR, "max_side": 512, "limit": 40}``; None when absent.
+        ``images`` and ``alphas`` may be lists of folders (paired in order, e.g. the old dev set
+        and dev v2); ``limit`` then spreads over their union."""
+        if not cfg or not cfg.get("images"):
             return None
-        pairs = [FilePair(i, a) for i, a in dev_pairs(Path(cfg["images"]), Path(cfg["alphas"]), cfg.get("limit"))]
-        return cls(pairs, cfg.get("max_side", 512)) if pairs else None
+        image_dirs, alpha_dirs = (cfg[k] if isinstance(cfg[k], list) else [cfg[k]] for k in ("images", "alphas"))
+        if len(image_dirs) != len(alpha_dirs):
+            raise ValueError(f"dev: {len(image_dirs)} image folders but {len(alpha_dirs)} alpha folders")
+        found = [pair for i, a in zip(image_dirs, alpha_dirs) if Path(i).is_dir() for pair in dev_pairs(Path(i), Path(a))]
+        chosen = spread(found, cfg.get("limit"))
+        return cls([FilePair(i, a) for i, a in chosen], cfg.get("max_side", 512)) if chosen else None
 
     def evaluate(self, model: nn.Module, refine: bool = False) -> dict[str, float]:
         """Mean SAD, MSE and Gradient over the whole images; ``refine`` runs the model's refiner

@@ -58,6 +58,7 @@ class Recipe(ConfigSection):
     weight_decay: float = 5e-4
     power: float = 0.9
     amp: bool = True  # mixed precision, CUDA only
+    channels_last: bool = False  # NHWC memory format (same results; faster convolutions on AVX-512 CPUs)
     num_workers: int = 2
     seed: int = 0
     checkpoint_every: int = 200
@@ -261,7 +262,8 @@ def train(cfg: dict[str, Any], out: Path, resume: bool = False, max_steps: int |
         gaussian_init(model, recipe.init_std)
     if recipe.init and not (resume and (out / "last.pt").exists()):
         load_init(model, recipe.init)
-    model = model.to(device).train()
+    memory_format = torch.channels_last if recipe.channels_last else torch.contiguous_format
+    model = model.to(device, memory_format=memory_format).train()
     net: torch.nn.Module = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None) if d.world_size > 1 else model
     optimizer = torch.optim.SGD(model.parameters(), lr=recipe.lr, momentum=recipe.momentum, weight_decay=recipe.weight_decay)
     per_epoch = recipe.steps_per_epoch(d.world_size)
@@ -308,7 +310,7 @@ def train(cfg: dict[str, Any], out: Path, resume: bool = False, max_steps: int |
         sampler.set_epoch(epoch, start=in_epoch * recipe.batch_size)
         dataset.set_epoch(epoch)
         for batch in loader:
-            image = batch["image"].to(device, non_blocking=True)
+            image = batch["image"].to(device, non_blocking=True, memory_format=memory_format)
             alpha = batch["alpha"].to(device, non_blocking=True)
             with torch.autocast(device.type, dtype=torch.float16, enabled=use_amp):
                 pred = net(image)

@@ -14,7 +14,13 @@ Per item (deterministic in (seed, epoch, index), safe in DataLoader workers):
      (``compose.adobe_background``), the background only ever upscaled and its top-left corner
      kept (``compose.fit_background``); indices past n_fg * N wrap around;
   3. scale jitter, random square crop (centred on the unknown region with p = 0.5; the largest
-     square with ``p_whole``), resize to ``out_size``, horizontal flip.
+     square with ``p_whole``), resize to ``out_size``, horizontal flip;
+  4. photo degradations (``degrade``: exposure, white balance, resize round trip, blur, noise,
+     JPEG; ``degrade.py``) on the image only.
+
+Sources are drawn by ``source_weights`` (a weight per pair of that source) or by
+``source_shares`` (the share of draws each source gets as a whole, whatever its size: no single
+source dominates; sources not named get none).
 
 ``val_foregrounds`` holds that many foregrounds out of the training pairs (seeded) for model
 selection: ``validation_samples`` composites each over ``val_backgrounds_per_fg`` fixed backgrounds
@@ -36,6 +42,7 @@ from matting.imageio import read_gray8, read_rgb8
 
 from .augment import jitter_colour, random_crop_resize, rescale
 from .compose import adobe_background, composite, fit_background
+from .degrade import DegradeConfig, degrade
 from .readers import Pair, read_backgrounds, read_composition1k, read_distinctions646, read_images_alphas, read_prepared
 
 
@@ -51,6 +58,7 @@ class DataConfig(ConfigSection):
     backgrounds: str = "../shared/data/backgrounds/bsds500"
     background_pattern: str = "*"
     source_weights: dict[str, float] = field(default_factory=dict)
+    source_shares: dict[str, float] = field(default_factory=dict)  # replaces source_weights when set
     crop_sizes: tuple[int, ...] = (512, 640, 800)
     out_size: int = 512
     p_center_unknown: float = 0.5
@@ -58,6 +66,9 @@ class DataConfig(ConfigSection):
     composite_prob: float = 0.6
     colour_jitter_prob: float = 0.3
     second_subject_prob: float = 0.2
+    small_subject_prob: float = 0.0
+    small_subject_scale: tuple[float, float] = (0.15, 0.6)  # the subject's size over the frame's
+    degrade: DegradeConfig = field(default_factory=DegradeConfig)
     scale_jitter: tuple[float, float] = (0.75, 1.25)
     composition: str = "random"  # random | adobe (the paper's fixed backgrounds per foreground)
     backgrounds_per_fg: int = 100  # adobe: N per foreground (100 for Composition-1K, as the paper)
@@ -69,6 +80,9 @@ class DataConfig(ConfigSection):
     def __post_init__(self) -> None:
         self.crop_sizes = tuple(self.crop_sizes)
         self.scale_jitter = tuple(self.scale_jitter)
+        self.small_subject_scale = tuple(self.small_subject_scale)
+        if isinstance(self.degrade, dict):
+            self.degrade = DegradeConfig.from_dict(self.degrade)
         if self.composition not in ("random", "adobe"):
             raise ValueError(f"composition must be 'random' or 'adobe', not {self.composition!r}")
         if self.backgrounds_per_fg < 1 or self.val_backgrounds_per_fg < 1 or self.val_foregrounds < 0:
@@ -150,14 +164,43 @@ def cover(bg: np.ndarray, h: int, w: int, rng: np.random.Generator) -> np.ndarra
     return bg[:, ::-1] if rng.random() < 0.5 else bg
 
 
+def draw_weights(sources: list[str], cfg: DataConfig) -> np.ndarray:
+    """Probability of drawing each pair: ``source_shares`` split evenly inside each source, else
+    ``source_weights`` per pair (1 for sources not named), normalised."""
+    if cfg.source_shares:
+        counts = {s: sources.count(s) for s in set(sources)}
+        w = np.array([cfg.source_shares.get(s, 0.0) / counts[s] for s in sources], np.float64)
+        if w.sum() <= 0:
+            raise ValueError(f"source_shares {cfg.source_shares} name none of the sources {sorted(counts)}")
+    else:
+        w = np.array([cfg.source_weights.get(s, 1.0) for s in sources], np.float64)
+    return w / w.sum()
+
+
+def paste(image: np.ndarray, alpha: np.ndarray, fg: np.ndarray, a: np.ndarray, size: float,
+          rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Subject (``fg``, ``a``) scaled to ``size`` of the frame (fitting inside it) and composited in
+    front of (``image``, ``alpha``) at a random place; alphas join as 1 - (1 - a1)(1 - a2)."""
+    h, w = alpha.shape
+    fg, a = rescale([fg, a], min(h / a.shape[0], w / a.shape[1]) * size)
+    y = int(rng.integers(0, h - a.shape[0] + 1))
+    x = int(rng.integers(0, w - a.shape[1] + 1))
+    win = (slice(y, y + a.shape[0]), slice(x, x + a.shape[1]))
+    image = image.copy()
+    image[win] = composite(fg, a, image[win])
+    a1 = alpha.astype(np.float32) / 255.0
+    union = a1.copy()
+    union[win] = 1 - (1 - a1[win]) * (1 - a.astype(np.float32) / 255.0)
+    return image, np.round(union * 255).astype(np.uint8)
+
+
 class MattingDataset(Dataset):
     def __init__(self, pairs: list[Pair], backgrounds: list[Path], cfg: DataConfig, length: int, seed: int = 0):
         if not pairs:
             raise ValueError("no training pairs")
         self.pairs, self.backgrounds, self.cfg = pairs, backgrounds, cfg
         self.length, self.seed, self.epoch = length, seed, 0
-        w = np.array([cfg.source_weights.get(p.source, 1.0) for p in pairs], np.float64)
-        self.weights = w / w.sum()
+        self.weights = draw_weights([p.source for p in pairs], cfg)
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
@@ -180,7 +223,10 @@ class MattingDataset(Dataset):
         fg, alpha = self._subject(pair, rng)
         h, w = alpha.shape
         bg = cover(_rgb(self.backgrounds[int(rng.integers(len(self.backgrounds)))]), h, w, rng)
-        image = composite(fg, alpha, bg)
+        if self.cfg.small_subject_prob > 0 and rng.random() < self.cfg.small_subject_prob:
+            image, alpha = paste(bg, np.zeros((h, w), np.uint8), fg, alpha, rng.uniform(*self.cfg.small_subject_scale), rng)
+        else:
+            image = composite(fg, alpha, bg)
         if rng.random() < self.cfg.second_subject_prob:
             image, alpha = self._add_subject(image, alpha, rng)
         return image, alpha
@@ -188,19 +234,7 @@ class MattingDataset(Dataset):
     def _add_subject(self, image: np.ndarray, alpha: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """Paste a second, smaller subject in front at a random place."""
         fg2, a2 = self._subject(self._pick(rng), rng)
-        h, w = alpha.shape
-        s = min(h / a2.shape[0], w / a2.shape[1]) * rng.uniform(0.3, 0.7)
-        fg2, a2 = rescale([fg2, a2], s)
-        y = int(rng.integers(0, h - a2.shape[0] + 1))
-        x = int(rng.integers(0, w - a2.shape[1] + 1))
-        win = (slice(y, y + a2.shape[0]), slice(x, x + a2.shape[1]))
-        image = image.copy()
-        image[win] = composite(fg2, a2, image[win])
-        a1 = alpha.astype(np.float32) / 255.0
-        union = a1.copy()
-        union[win] = 1 - (1 - a1[win]) * (1 - a2.astype(np.float32) / 255.0)
-        return image, np.round(union * 255).astype(np.uint8)
-
+        return paste(image, alpha, fg2, a2, rng.uniform(0.3, 0.7), rng)
     def _adobe(self, index: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """Steps 1-2 of the adobe mode: the fixed composite ``index`` (wrapping around). Colour
         jitter and a second subject still apply with their probabilities (0 in the paper configs)."""
@@ -233,6 +267,7 @@ class MattingDataset(Dataset):
         image, alpha = rescale([image, alpha], rng.uniform(lo, hi))
         image, alpha = random_crop_resize(image, alpha, self.cfg.crop_sizes, self.cfg.out_size, rng,
                                           self.cfg.p_center_unknown, p_whole=self.cfg.p_whole)
+        image = degrade(image, self.cfg.degrade, rng)
         return {
             "image": torch.from_numpy(image).permute(2, 0, 1).float().div_(255.0),
             "alpha": torch.from_numpy(alpha)[None].float().div_(255.0),

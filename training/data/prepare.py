@@ -56,6 +56,7 @@ DAVIS_GROUPS = {
     "davis_vehicles": ("car-roundabout", "car-shadow", "drift-chicane", "drift-straight", "motocross-jump",
                        "scooter-black", "soapbox"),
 }
+DAVIS_MIN_MEAN = 0.002  # precise masks: keep small subjects (a rider far away covers ~1 %)
 DEV_BACKGROUNDS_PER_FG = 2
 
 
@@ -70,6 +71,7 @@ class Job:
     split: str = "train"
     band: float = 0.01  # unknown band of a mask's trimap, fraction of the long side
     group: str = ""  # the video sequence a frame belongs to (split by group, never by frame)
+    min_mean: float = 0.03  # review: smallest subject kept, as a fraction of the frame
 
 
 def read_rgb(path: str | Path) -> np.ndarray:
@@ -106,7 +108,7 @@ def process(job: Job) -> dict:
             alpha = closed_form_alpha(rgb, trimap)
         except Exception as exc:  # the solver can fail on degenerate trimaps
             return {"job": asdict(job), "dropped": f"closed-form failed: {exc}"}
-    reason, stats = review(alpha, trimap)
+    reason, stats = review(alpha, trimap, job.min_mean)
     if reason:
         return {"job": asdict(job), "dropped": reason, "stats": stats}
     fg = estimate_foreground_ml(rgb.astype(np.float64) / 255.0, alpha.astype(np.float64))
@@ -151,7 +153,7 @@ def gather_more_jobs(shared: Path) -> list[Job]:
         sequence = img.stem.rsplit("_", 1)[0]
         if label.is_file():
             jobs.append(Job(davis_group(sequence), f"davis_{img.stem}", str(img), str(label), "mask", 640,
-                            group=sequence))
+                            group=sequence, min_mean=DAVIS_MIN_MEAN))
     folder = shared / "masks/oxford17_flowers"
     for img in sorted((folder / "images").iterdir()):
         label = folder / "trimaps" / f"{img.stem}.png"

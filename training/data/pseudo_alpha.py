@@ -46,17 +46,20 @@ def closed_form_alpha(rgb: np.ndarray, trimap: np.ndarray) -> np.ndarray:
     return np.clip(alpha, 0.0, 1.0).astype(np.float32)
 
 
-def review(alpha: np.ndarray, trimap: np.ndarray | None = None) -> tuple[str | None, dict[str, float]]:
+def review(alpha: np.ndarray, trimap: np.ndarray | None = None,
+           min_mean: float = 0.03) -> tuple[str | None, dict[str, float]]:
     """Return (reason to drop or None, stats).
 
-    Drop rule: the subject covers less than 3 % or more than 97 % of the frame; or, with a
+    Drop rule: the subject covers less than ``min_mean`` (3 % by default; precise masks of small
+    subjects, such as DAVIS frames, pass a lower one: small subjects are wanted) or more than
+    97 % of the frame; or, with a
     trimap, more than 2 % of its definite pixels are contradicted (alpha on the wrong side of 0.5);
     or the unknown band is "mushy": over 60 % of it sits between 0.2 and 0.8, which is what the
     solver gives where foreground and background colours are alike.
     """
     stats = {"mean": float(alpha.mean())}
-    if not 0.03 <= stats["mean"] <= 0.97:
-        return f"alpha mean {stats['mean']:.3f} outside [0.03, 0.97]", stats
+    if not min_mean <= stats["mean"] <= 0.97:
+        return f"alpha mean {stats['mean']:.3f} outside [{min_mean:g}, 0.97]", stats
     if trimap is not None:
         fg, bg, unk = trimap == 255, trimap == 0, trimap == UNKNOWN
         definite = max(1, int(fg.sum() + bg.sum()))
