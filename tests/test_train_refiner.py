@@ -104,3 +104,22 @@ def test_loss_goes_down_on_a_real_edge(tmp_path, small_model_path, disc_photo):
 
     losses = [json.loads(line)["loss"] for line in (tmp_path / "run/log.jsonl").read_text().splitlines()]
     assert np.mean(losses[-8:]) < np.mean(losses[:8])
+
+
+def test_fine_tuning_starts_from_the_refiner_the_coarse_file_holds(tmp_path, small_model_path, disc_photo):
+    """A retrained network keeps its predecessor's refiner; ``init_from_coarse`` starts from it
+    (the first dev check equals that model's), and a file without one is refused by name."""
+    import pytest
+
+    cfg = config(tmp_path, small_model_path, disc_photo, steps=3)
+    train_refiner(cfg, tmp_path / "first")
+    shipped = tmp_path / "first/last.safetensors"
+    tuned = config(tmp_path, shipped, disc_photo, steps=1, lr=0.0, init_from_coarse=True)
+    train_refiner(tuned, tmp_path / "second")
+    a, _ = load_model(shipped)
+    b, _ = load_model(tmp_path / "second/last.safetensors")
+    for (name, x), y in zip(a.refiner.state_dict().items(), b.refiner.state_dict().values()):
+        if x.is_floating_point() and "running" not in name:
+            assert torch.equal(x, y), name  # lr 0: the weights are the coarse file's refiner
+    with pytest.raises(ValueError, match="holds no refiner"):
+        train_refiner(config(tmp_path, small_model_path, disc_photo, init_from_coarse=True), tmp_path / "third")

@@ -326,10 +326,10 @@ def train(cfg: dict[str, Any], out: Path, resume: bool = False, max_steps: int |
             bar.update(1)
             if step % recipe.log_every == 0 or step == stop_at:
                 elapsed = time.perf_counter() - t_log
-                record = {"step": step, "epoch": epoch, "lr": lr, "loss": float(loss), **terms,
+                record = {"step": step, "epoch": epoch, "lr": lr, "loss": float(loss.detach()), **terms,
                           "images_per_s": n_log / max(elapsed, 1e-9), "time": time.time()}
                 log.write(record)
-                bar.set_postfix(loss=f"{float(loss):.4f}", lr=f"{lr:.5f}")
+                bar.set_postfix(loss=f"{float(loss.detach()):.4f}", lr=f"{lr:.5f}")
                 t_log, n_log = time.perf_counter(), 0
             epoch_end = step % per_epoch == 0
             if epoch_end or step == stop_at:

@@ -60,6 +60,7 @@ class RefinerRecipe(ConfigSection):
     w_grad: float = 1.0
     w_lr: float = 0.5
     lap_lowpass: bool = False  # the low-pass term re-weights coarse (semantic) errors 16x
+    init_from_coarse: bool = False  # start from the refiner the coarse model file already holds
     num_workers: int = 1
     seed: int = 0
     threads: int = 2
@@ -78,6 +79,14 @@ def combined_model(coarse: MSIANet, refiner: GuidedRefiner) -> MSIANet:
     state.update({f"refiner.{k}": v for k, v in refiner.state_dict().items()})
     model.load_state_dict(state, strict=True)
     return model.eval()
+
+
+def start_from_coarse_refiner(refiner: GuidedRefiner, coarse: MSIANet, path: str) -> None:
+    """Fine-tune instead of starting afresh: copy the refiner ``path`` holds (a retrained network
+    keeps its predecessor's refiner through training, where it gets no gradient)."""
+    if coarse.refiner is None or coarse.refiner.config != refiner.config:
+        raise ValueError(f"{path}: holds no refiner of config {refiner.config} to start from")
+    refiner.load_state_dict(coarse.refiner.state_dict())
 
 
 def refiner_loss(coef: torch.Tensor, batch: dict[str, torch.Tensor], recipe: RefinerRecipe) -> tuple[torch.Tensor, dict]:
@@ -107,6 +116,8 @@ def train_refiner(cfg: dict[str, Any], out: Path, resume: bool = False, max_step
     coarse.requires_grad_(False).eval()
     coarse_cl = copy.deepcopy(coarse).to(memory_format=torch.channels_last)  # same output, ~1.25x faster on CPU
     refiner = GuidedRefiner(RefinerConfig.from_dict(cfg.get("refiner", {})), coarse.config.fine_channels).train()
+    if recipe.init_from_coarse:
+        start_from_coarse_refiner(refiner, coarse, cfg["coarse"])
     optimizer = torch.optim.Adam(refiner.parameters(), lr=recipe.lr)
     scheduler = poly_scheduler(optimizer, recipe.steps, recipe.power)
     length = recipe.steps * recipe.batch_size
