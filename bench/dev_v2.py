@@ -11,15 +11,19 @@ against u2netp and MODNet, over three held-out sets:
   0.2.0's training data, so this row flatters 0.2.0).
 
     python bench/dev_v2.py [--model A.safetensors --model B.safetensors] [--no-baselines]
-        [--limit N] [--out bench/results]
+        [--coarse-too] [--reuse bench/results/dev_v2.json] [--limit N] [--out bench/results]
 
-Each model file is run as the engine runs it by default (its refiner on, when it has one).
-Writes ``OUT/dev_v2.md`` and ``OUT/dev_v2.json``. 2 CPU threads, one model at a time.
+Each model file is run as the engine runs it by default (its refiner on, when it has one);
+``--coarse-too`` also scores the network alone (e.g. 0.2.0 = 0.2.1 without its refiner).
+``--reuse`` takes a model's rows from an earlier run's JSON when that run scored the same images
+under the same label (baselines scored once, new models added later). Writes ``OUT/dev_v2.md``
+and ``OUT/dev_v2.json``. 2 CPU threads, one model at a time.
 """
 from __future__ import annotations
 
 import argparse
 import json
+from functools import partial
 from pathlib import Path
 
 import cv2
@@ -55,6 +59,16 @@ def thin(pairs: list[EvalPair], limit: int) -> list[EvalPair]:
     return pairs[:: max(1, len(pairs) // limit)][:limit] if limit else pairs
 
 
+def reusable(path: Path | None, sets: dict[str, list[EvalPair]]) -> dict[str, dict[str, list[dict]]]:
+    """The models of an earlier ``dev_v2.json`` whose rows cover exactly these images."""
+    if path is None or not path.is_file():
+        return {}
+    names = {s: [p.name for p in pairs] for s, pairs in sets.items()}
+    earlier = json.loads(path.read_text())["results"]
+    return {m: r for m, r in earlier.items()
+            if set(r) == set(names) and all([row["name"] for row in r[s]] == names[s] for s in names)}
+
+
 def model_label(engine: MattingEngine) -> str:
     info = engine.model_info
     return f"MSIA {info['version']}" + (" + refiner" if engine.refine else "")
@@ -68,6 +82,8 @@ def main() -> None:
     p.add_argument("--shared", type=Path, default=ROOT.parent / "shared/data")
     p.add_argument("--limit", type=int, default=0, help="at most N images per set (0: all)")
     p.add_argument("--no-baselines", action="store_true")
+    p.add_argument("--coarse-too", action="store_true", help="also score each refined model's network alone")
+    p.add_argument("--reuse", type=Path, help="dev_v2.json of an earlier run: reuse rows scored on the same images")
     p.add_argument("--out", type=Path, default=ROOT / "bench/results")
     args = p.parse_args()
     source = read_sources(args.base / "dev/image", args.more / "dev/image")
@@ -80,11 +96,18 @@ def main() -> None:
     for path in args.model or [default_model_path()]:
         engine = MattingEngine(path, device="cpu")
         predictors[model_label(engine)] = engine.predict
+        if args.coarse_too and engine.refine:
+            predictors[f"MSIA {engine.model_info['version']} network alone"] = partial(engine.predict, refine=False)
     if not args.no_baselines:
         for name in ("u2netp", "modnet"):
             predictors[name] = load_baseline(name).predict
+    earlier = reusable(args.reuse, sets)
     results: dict[str, dict[str, list[dict]]] = {}
     for name, predict in predictors.items():
+        if name in earlier:
+            print(f"{name}: rows reused from {args.reuse}")
+            results[name] = earlier[name]
+            continue
         results[name] = {s: score_each(predict, {s: pairs}, f"{name} {s}")[s] for s, pairs in sets.items()}
 
     def group(name: str) -> str:

@@ -3,10 +3,12 @@ metadata a user needs (what data, which dev split, the measured figures, the rec
 resolution), and write the run's log summary next to the config.
 
     python -m training.ship --run runs/lite0 [--which best] [--max-side 512] [--compare bench/results/compare.json]
-        [--summary training/logs/lite0_summary.json]
+        [--summary training/logs/lite0_summary.json] [--model runs/refiner/best.safetensors]
 
 A run that started from another model (``recipe.init``, a second stage) records that model's
-name, steps, recipe and training summary under ``init_model``.
+name, steps, recipe and training summary under ``init_model``. ``--model`` ships another file
+made from the run (the run's network with a refiner trained on it, ``training.train_refiner``)
+with the run's training record. The data summary counts the pairs of every prepared root.
 """
 from __future__ import annotations
 
@@ -37,11 +39,24 @@ def summarise_log(log_path: Path) -> dict:
             "images_per_s": float(np.mean([r["images_per_s"] for r in steps])) if steps else 0, "epochs": per_epoch}
 
 
+def data_summary(roots: list[Path]) -> dict:
+    """Training pairs per source and the dev stems of prepared roots (``training.data.prepare``)."""
+    pairs = [r for root in roots for r in json.loads((root / "index.json").read_text())["pairs"]]
+    return {
+        "train_pairs": {s: sum(1 for r in pairs if r["source"] == s and r["split"] == "train")
+                        for s in sorted({r["source"] for r in pairs})},
+        "dev_stems": sorted(r["stem"] for r in pairs if r["split"] == "dev"),
+        "prepared_by": "python -m training.data.prepare --shared ../shared/data --out build/data; "
+                       "python -m training.data.prepare --sources more --out build/data_more",
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m training.ship", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--run", type=Path, required=True)
     p.add_argument("--which", default="best", choices=("best", "last"))
+    p.add_argument("--model", type=Path, help="ship this file made from the run instead of RUN/WHICH.safetensors")
     p.add_argument("--max-side", type=int, default=512, help="recommended working resolution (from bench/resolution_curve.py)")
     p.add_argument("--flip-average", action="store_true",
                    help="the engine averages with the mirrored image by default (from bench/flip_average.py)")
@@ -49,16 +64,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=MODELS_DIR / DEFAULT_MODEL_NAME)
     p.add_argument("--summary", type=Path, default=Path("training/logs/lite0_summary.json"))
     args = p.parse_args(argv)
-    model, meta = load_model(args.run / f"{args.which}.safetensors")
+    model, meta = load_model(args.model or args.run / f"{args.which}.safetensors")
     summary = summarise_log(args.run / "log.jsonl")
-    index = json.loads(Path(meta["data"]["roots"][0], "index.json").read_text()) if meta.get("data", {}).get("layout") == "prepared" else None
-    if index:
-        meta["data_summary"] = {
-            "train_pairs": {s: sum(1 for r in index["pairs"] if r["source"] == s and r["split"] == "train")
-                            for s in sorted({r["source"] for r in index["pairs"]})},
-            "dev_stems": sorted(r["stem"] for r in index["pairs"] if r["split"] == "dev"),
-            "prepared_by": "python -m training.data.prepare --shared ../shared/data --out build/data",
-        }
+    data = meta.get("data", {})
+    if data.get("layout", "prepared") == "prepared" and data.get("roots"):
+        meta["data_summary"] = data_summary([Path(root) for root in data["roots"]])
     init = meta.get("recipe", {}).get("init")
     if init and Path(init).is_file():  # a second stage: keep the first stage's record
         first = read_metadata(init)
