@@ -25,8 +25,10 @@ import argparse
 import json
 from functools import partial
 from pathlib import Path
+from typing import Callable
 
 import cv2
+import numpy as np
 
 from _checkout import ROOT
 from _devsets import BASE_SOURCES, GROUPS, read_sources, score_each, table
@@ -67,6 +69,15 @@ def reusable(path: Path | None, sets: dict[str, list[EvalPair]]) -> dict[str, di
     earlier = json.loads(path.read_text())["results"]
     return {m: r for m, r in earlier.items()
             if set(r) == set(names) and all([row["name"] for row in r[s]] == names[s] for s in names)}
+
+
+def source_means(rows: list[dict], key: Callable[[str], str], prefix: str) -> dict[str, dict[str, float]]:
+    """Mean SAD, MSE and Gradient (and n) of ``rows`` per ``key(name)``, and over all of them."""
+    groups: dict[str, list[dict]] = {"all": rows}
+    for row in rows:
+        groups.setdefault(prefix + key(row["name"]), []).append(row)
+    return {g: {"n": len(sel), **{k: round(float(np.mean([r[k] for r in sel])), 4) for k in ("sad", "mse", "grad")}}
+            for g, sel in groups.items()}
 
 
 def model_label(engine: MattingEngine) -> str:
@@ -125,7 +136,10 @@ def main() -> None:
     ]) + "\n"
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "dev_v2.md").write_text(text)
-    (args.out / "dev_v2.json").write_text(json.dumps({"setting": setting, "results": results}, indent=1))
+    means = {m: {**source_means(rows, group, "group: "), **source_means(rows, source, "")} for m, rows in joined.items()}
+    for m, r in results.items():
+        means[m]["trimap photos (unknown band)"] = source_means(r["photos"], lambda _: "x", "")["x"]
+    (args.out / "dev_v2.json").write_text(json.dumps({"setting": setting, "means": means, "results": results}, indent=1))
     print(text)
 
 

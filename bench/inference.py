@@ -47,10 +47,12 @@ def child(kind: str, size: str, repeat: int, max_side: int, model: str | None) -
         engine = MattingEngine(model, device="cpu", max_side=max_side, refine=kind != "msia-coarse")
         predict = engine.predict
     predict(rgb)
-    start = time.perf_counter()
+    times = []
     for _ in range(repeat):
+        start = time.perf_counter()
         predict(rgb)
-    seconds = (time.perf_counter() - start) / repeat
+        times.append(time.perf_counter() - start)
+    seconds = float(np.median(times))  # the median: one run slowed by another process does not count
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"seconds": seconds, "peak_mb": peak / 1024, "before_mb": base / 1024}))
 
@@ -59,7 +61,7 @@ def measure(configs: dict[str, tuple[str, str | None]], repeat: int, max_side: i
     """Each (configuration, size) in its own process; prints the table as it goes and returns
     the figures and the Markdown lines."""
     lines = [f"working resolution (long side) for MSIA: {max_side}; {repeat} timed runs after a warm-up; "
-             "seconds per image, peak RSS of the process", "",
+             "median seconds per image, peak RSS of the process", "",
              "| model | " + " | ".join(SIZES) + " |", "|---|" + "---:|" * len(SIZES)]
     print("\n".join(lines), flush=True)
     table = {}

@@ -3,7 +3,10 @@ u2netp and MODNet, on the held-out dev set, per source, over the whole image and
 unknown band (trimaps derived from each dev alpha: 0 < alpha < 1, dilated by ``--band`` px).
 
     python bench/refiner.py [--model resources/models/msia-matte-lite0.safetensors] [--band 10]
-        [--out bench/results]
+        [--reference OLD.safetensors] [--out bench/results]
+
+``--reference`` adds an older model's network alone (e.g. 0.2.0, the refiner's first baseline:
+0.2.1's file with ``refine=False``) and prints the ratios against it too.
 
 Writes ``OUT/refiner.md`` (the tables the README includes) and ``OUT/refiner.json``. "network
 alone" is the same model file run with ``refine=False``: exactly the matte of the network the
@@ -12,6 +15,7 @@ refiner was trained on. One model at a time, 2 CPU threads, seconds per image ex
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +43,7 @@ def main() -> None:
     p.add_argument("--band", type=int, default=10, help="dilation of the soft region, px")
     p.add_argument("--out", type=Path, default=Path("bench/results"))
     p.add_argument("--no-baselines", action="store_true")
+    p.add_argument("--reference", type=Path, help="an older model file whose network alone is scored too")
     args = p.parse_args()
     model = args.model or default_model_path()
     trimaps = band_trimaps(args.alphas, args.alphas.parent / f"trimap_band{args.band}", args.band)
@@ -49,8 +54,13 @@ def main() -> None:
     engine = MattingEngine(model, device="cpu")
     if not engine.has_refiner:
         raise SystemExit(f"{model}: this model file has no refiner")
-    predictors = {"MSIA network alone (0.2.0)": lambda rgb: engine.predict(rgb, refine=False),
-                  "MSIA + refiner": engine.predict}
+    version = engine.model_info["version"]
+    predictors = {}
+    if args.reference:
+        reference = MattingEngine(args.reference, device="cpu")
+        predictors[f"MSIA {reference.model_info['version']} network alone"] = partial(reference.predict, refine=False)
+    predictors[f"MSIA {version} network alone"] = partial(engine.predict, refine=False)
+    predictors[f"MSIA {version} + refiner"] = engine.predict
     if not args.no_baselines:
         for name in ("u2netp", "modnet"):
             predictors[name] = load_baseline(name).predict
@@ -66,11 +76,12 @@ def main() -> None:
     (args.out / "refiner.md").write_text(text)
     (args.out / "refiner.json").write_text(json.dumps({"setting": setting, "results": results}, indent=1))
     print(text)
-    base, ref = results["MSIA network alone (0.2.0)"], results["MSIA + refiner"]
-    for region in ("whole", "band"):
-        ratio = {k: np.mean([r[k] for r in ref[region]]) / np.mean([r[k] for r in base[region]])
-                 for k in ("sad", "mse", "grad")}
-        print(f"refined / network alone ({region}): " + ", ".join(f"{k} {v:.2f}x" for k, v in ratio.items()))
+    refined = results[f"MSIA {version} + refiner"]
+    for name in (n for n in results if n.endswith("network alone")):
+        for region in ("whole", "band"):
+            ratio = {k: np.mean([r[k] for r in refined[region]]) / np.mean([r[k] for r in results[name][region]])
+                     for k in ("sad", "mse", "grad")}
+            print(f"MSIA {version} + refiner / {name} ({region}): " + ", ".join(f"{k} {v:.2f}x" for k, v in ratio.items()))
 
 
 if __name__ == "__main__":

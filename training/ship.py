@@ -61,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--flip-average", action="store_true",
                    help="the engine averages with the mirrored image by default (from bench/flip_average.py)")
     p.add_argument("--compare", type=Path, help="bench/compare.py JSON to record in the metadata")
+    p.add_argument("--dev-figures", type=Path,
+                   help="bench/dev_v2.py JSON: its per-source means (every model it scored) go in the metadata")
     p.add_argument("--out", type=Path, default=MODELS_DIR / DEFAULT_MODEL_NAME)
     p.add_argument("--summary", type=Path, default=Path("training/logs/lite0_summary.json"))
     args = p.parse_args(argv)
@@ -80,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
         payload = json.loads(args.compare.read_text())  # training.evaluate.write_outputs' JSON
         meta["dev_comparison"] = {"setting": payload.get("setting", ""),
                                   "models": [{"model": r["model"], **r["means"]} for r in payload["models"]]}
+    if args.dev_figures and args.dev_figures.is_file():
+        payload = json.loads(args.dev_figures.read_text())
+        meta["dev_figures"] = {"setting": payload["setting"], "means": payload["means"]}
     save_model(model, args.out, meta, half=True)
     args.summary.parent.mkdir(parents=True, exist_ok=True)
     args.summary.write_text(json.dumps(summary, indent=1))
