@@ -106,7 +106,10 @@ def main() -> None:
     predictors = {}
     for path in args.model or [default_model_path()]:
         engine = MattingEngine(path, device="cpu")
-        predictors[model_label(engine)] = engine.predict
+        label = model_label(engine)
+        if label in predictors:  # two files of one version (a run's best and last): tell them apart
+            label = f"{label} ({path.parent.name}/{path.stem})"
+        predictors[label] = engine.predict
         if args.coarse_too and engine.refine:
             predictors[f"MSIA {engine.model_info['version']} network alone"] = partial(engine.predict, refine=False)
     if not args.no_baselines:

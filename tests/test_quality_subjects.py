@@ -1,0 +1,83 @@
+"""Quality regression beyond pets: the shipped model must keep the right *regions* of people,
+vehicles, animals and flowers it never trained on, so a model that drops faces or keeps the road
+can never pass CI.
+
+Photos: held-out dev-v2 images (``training.data.prepare``'s ``--sources more`` split: whole DAVIS
+sequences and CCP people never trained on), read from ``../shared/data`` with their hand-made
+masks; flowers with their hand-drawn trimaps. Scored against the mask (people, DAVIS) or the
+trimap's definite pixels (flowers), so edges matter little and wrong regions a lot. Ceilings are
+the shipped model's measured means (``python -m pytest tests/test_quality_subjects.py -s`` prints
+them) plus a margin of about 10 %.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from matting.engine import MattingEngine
+from matting.imageio import load_image, read_gray8
+from matting.metrics import sad
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+PER_SOURCE = 3  # images per source, spread over its held-out ones
+# mean SAD /1000 against masks (or trimaps' definite pixels) per group, measured on 0.3.0 + 10 %
+CEILING = {"people": 14.0, "vehicles": 30.0, "animals": 12.0, "plants": 6.0}
+GROUP = {"people_ccp": "people", "davis_people": "people", "davis_vehicles": "vehicles",
+         "davis_animals": "animals", "plants": "plants"}
+
+
+def held_out() -> list[tuple[str, str, Path, Path, str]]:
+    """(group, stem, image, label, kind) for PER_SOURCE held-out images of each source."""
+    from training.data.prepare import assign_more_dev, gather_more_jobs
+
+    jobs = gather_more_jobs(SHARED)
+    assign_more_dev(jobs)
+    chosen = []
+    for source, group in GROUP.items():
+        dev = sorted((j for j in jobs if j.split == "dev" and j.source == source), key=lambda j: j.stem)
+        for j in dev[:: max(1, len(dev) // PER_SOURCE)][:PER_SOURCE]:
+            chosen.append((group, j.stem, Path(j.image), Path(j.label), j.kind))
+    return chosen
+
+
+def reference(label: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """(target alpha, where to score): a mask everywhere; a trimap's definite pixels only."""
+    if kind == "mask":
+        target = (label > 127).astype(np.float32)
+        return target, np.ones(label.shape, bool)
+    from training.data.pseudo_alpha import normalise_trimap
+
+    trimap = normalise_trimap(label)
+    return (trimap == 255).astype(np.float32), trimap != 128
+
+
+@pytest.fixture(scope="module")
+def scores(shipped_model_path):
+    if not SHARED.is_dir():
+        pytest.skip(f"{SHARED} not present")
+    engine = MattingEngine(shipped_model_path, device="cpu")
+    rows = []
+    for group, stem, image, label, kind in held_out():
+        rgb = load_image(image).rgb
+        raw = read_gray8(label, palette_index=True)
+        target, where = reference(cv2.resize(raw, rgb.shape[1::-1], interpolation=cv2.INTER_NEAREST), kind)
+        pred = engine.predict(rgb)
+        rows.append({"group": group, "stem": stem, "sad": sad(np.where(where, pred, target), target)})
+    for r in rows:
+        print(r)
+    return rows
+
+
+def test_every_group_is_scored(scores):
+    assert {r["group"] for r in scores} == set(CEILING)
+    assert len(scores) == PER_SOURCE * len(GROUP)
+
+
+def test_shipped_model_keeps_the_right_regions(scores):
+    means = {g: float(np.mean([r["sad"] for r in scores if r["group"] == g])) for g in CEILING}
+    print("means", {g: round(v, 2) for g, v in means.items()})
+    for group, ceiling in CEILING.items():
+        assert means[group] <= ceiling, f"{group}: SAD {means[group]:.2f} over the ceiling {ceiling}"
