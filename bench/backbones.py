@@ -4,15 +4,17 @@ engine at the working side (448, and Lite1/Lite2 also at 448 scaled by their Ima
 240/224 and 260/224), the shipped refiner's cost added, MODNet on the same photo in the same
 process; and training throughput at the recipe's crop (320 px, batch 4, channels_last).
 
-    python bench/backbones.py [--repeat 5] [--sizes "2 MP" "12 MP"] [--train-steps 2]
+    python bench/backbones.py [--repeat 7] [--sizes "2 MP" "12 MP"] [--train-steps 2] [--threads 1]
 
 Timing only: the Lite1/Lite2 networks carry random weights (the heads of the shipped model's
 config, ``aspp_channels`` 128, ``decoder_channels`` 64, ``fine_channels`` 32); a network's time
 does not depend on its weights. The refiner's time does (tiles settled at 0 or 1 are skipped), so
 it is measured once per photo on the shipped model (refined minus coarse, same process) and added
 to every network. All engines and MODNet run interleaved, one image at a time, ``--repeat`` rounds
-after a warm-up; the tables give medians of wall and of CPU time (the machine may be busy:
-compare within a run).
+after a warm-up; the tables give medians of wall and of CPU time. On a machine busy with other
+jobs, 2 threads spin at barriers while the other waits for a core, and both clocks then measure
+the scheduler more than the work; one thread each (``--threads 1``, the default) keeps CPU time
+the work itself, and the ratios are those of the work (compare within a run).
 """
 from __future__ import annotations
 
@@ -67,7 +69,7 @@ def timed(fn: Callable[[np.ndarray], object], rgb: np.ndarray) -> tuple[float, f
 
 
 def time_photo(size: str, models: dict[str, tuple[Path, int]], shipped: Path, side: int,
-               repeat: int) -> dict[str, tuple[float, float]]:
+               repeat: int, threads: int) -> dict[str, tuple[float, float]]:
     """Median (wall, CPU) seconds per image for every engine, MODNet and the shipped model
     (refined and coarse), interleaved round by round on one photo."""
     from matting.engine import MattingEngine
@@ -76,7 +78,7 @@ def time_photo(size: str, models: dict[str, tuple[Path, int]], shipped: Path, si
     rgb = photo(*SIZES[size])
     shipped_engine = MattingEngine(shipped, device="cpu", max_side=side, flip=False, refine=True)
     runs: dict[str, Callable[[np.ndarray], object]] = {
-        "modnet": load_baseline("modnet").predict,
+        "modnet": load_baseline("modnet", threads=threads).predict,
         "shipped refined": shipped_engine.predict,
         "shipped coarse": lambda x: shipped_engine.predict(x, refine=False),
     }
@@ -91,18 +93,46 @@ def time_photo(size: str, models: dict[str, tuple[Path, int]], shipped: Path, si
     return {label: (statistics.median(w for w, _ in t), statistics.median(c for _, c in t)) for label, t in times.items()}
 
 
-def inference_tables(sizes: list[str], models: dict, shipped: Path, side: int, repeat: int) -> list[str]:
+def network_table(models: dict[str, tuple[Path, int]], repeat: int, aspect: float = 0.75) -> list[str]:
+    """The networks alone (no resizing of the photo, no refiner): median CPU seconds of one forward
+    pass on a 4:3 input with the long side at each model's side, interleaved."""
+    from matting.weights import load_model
+
+    nets = {label: (load_model(path)[0].eval(), torch.rand(1, 3, round(side * aspect), side))
+            for label, (path, side) in models.items()}
+    times: dict[str, list[float]] = {label: [] for label in nets}
+    with torch.inference_mode():
+        for round_ in range(repeat + 1):
+            for label, (net, x) in nets.items():
+                start = time.process_time()
+                net(x)
+                if round_:  # the first round warms up
+                    times[label].append(time.process_time() - start)
+    medians = {label: statistics.median(t) for label, t in times.items()}
+    lite0 = next(iter(medians.values()))
+    lines = ["", f"The networks alone (one forward pass, 4:3 input at the side given, no photo resizing, no refiner), "
+             f"median CPU seconds of {repeat} interleaved rounds:", "",
+             "| backbone @ side | input | CPU s | vs lite0 |", "|---|---|---:|---:|"]
+    for label, m in medians.items():
+        h, w = nets[label][1].shape[2:]
+        lines.append(f"| {label} | {w}x{h} | {m:.3f} | {m / lite0:.2f}x |")
+    print("\n".join(lines), flush=True)
+    return lines
+
+
+def inference_tables(sizes: list[str], models: dict, shipped: Path, side: int, repeat: int, threads: int) -> list[str]:
     lines = [
         "", f"Seconds per image, median of {repeat} interleaved rounds after a warm-up, one process, "
-        f"{torch.get_num_threads()} torch threads; scikit-image's astronaut resized to each size. "
-        "**wall**: elapsed; **CPU**: CPU seconds of all the process's threads (steadier when other work "
-        "shares the cores; MODNet's onnxruntime threads spin while waiting, which counts as CPU). "
+        f"{threads} thread(s) for torch, OpenCV and onnxruntime; scikit-image's astronaut resized to each size. "
+        "**wall**: elapsed; **CPU**: CPU seconds of all the process's threads (with one thread, the work "
+        "itself: steady when other jobs share the cores, where 2 threads spin at barriers while their "
+        "partner waits for a core and wall time depends on the scheduler). "
         "**+ refiner** adds the shipped refiner's cost, measured on the shipped model on the same photo "
         "(refined minus coarse), to the network's. Ratios: to MODNet and to Lite0 at the same side, same run.",
     ]
     lite0 = f"lite0 @ {side}"
     for size in sizes:
-        t = time_photo(size, models, shipped, side, repeat)
+        t = time_photo(size, models, shipped, side, repeat, threads)
         print(f"{size}: " + ", ".join(f"{k} {w:.3f} s wall {c:.3f} s CPU" for k, (w, c) in t.items()), flush=True)
         refiner = [r - c for r, c in zip(t["shipped refined"], t["shipped coarse"])]
         mod = t["modnet"]
@@ -149,24 +179,31 @@ def training_table(shipped_cfg: dict, steps: int, size: int = 320, batch: int = 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--repeat", type=int, default=7)
     p.add_argument("--sizes", nargs="+", default=["2 MP", "12 MP"], choices=list(SIZES))
     p.add_argument("--max-side", type=int, default=448, help="the working side (the shipped model's)")
     p.add_argument("--model", type=Path, default=None, help="the shipped model (default: the installed one)")
     p.add_argument("--train-steps", type=int, default=2, help="0: skip the training cost")
+    p.add_argument("--threads", type=int, default=1,
+                   help="threads for torch, OpenCV and MODNet (1: CPU time measures the work on a busy machine)")
     p.add_argument("--out", type=Path, default=ROOT / "bench/results/backbones.md")
     args = p.parse_args()
     from matting.weights import read_metadata, require_default_model
 
+    import cv2
+
+    torch.set_num_threads(args.threads)
+    cv2.setNumThreads(args.threads)
     shipped = args.model or require_default_model()
     with tempfile.TemporaryDirectory() as d:
         models, params = timing_models(Path(d), shipped, args.max_side)
         sizes = " ".join(f'"{s}"' for s in args.sizes)
         lines = [f"Shipped model: {shipped.name} ({read_metadata(shipped).get('version', '?')}); working side "
                  f"{args.max_side}; `python bench/backbones.py --repeat {args.repeat} --sizes {sizes} "
-                 f"--train-steps {args.train_steps}`"]
+                 f"--train-steps {args.train_steps} --threads {args.threads}`"]
         lines += params_table(params)
-        lines += inference_tables(args.sizes, models, shipped, args.max_side, args.repeat)
+        lines += network_table(models, args.repeat)
+        lines += inference_tables(args.sizes, models, shipped, args.max_side, args.repeat, args.threads)
     if args.train_steps:
         lines += training_table(read_metadata(shipped)["config"], args.train_steps)
     text = "\n".join(lines) + "\n"
