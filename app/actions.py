@@ -118,7 +118,8 @@ def build_actions(w, devices: list[str]) -> Actions:
         view.addAction(act)
     view.addSeparator()
     for i, (key, label) in enumerate(VIEW_MODES.items(), start=1):
-        act = a(label, lambda _c=False, k=key: w.set_view(k), str(i), None, f"Show {label.lower()} in the first pane")
+        keys = str(i % 10) if i <= 10 else ()  # 1 .. 9, then 0
+        act = a(label, lambda _c=False, k=key: w.set_view(k), keys, None, f"Show {label.lower()} in the first pane")
         view.addAction(act)
         acts.modes[key] = act
     view.addSeparator()

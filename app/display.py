@@ -17,6 +17,11 @@ Levels:
     detail tile is the proxy's plate enlarged (a blur or a background photo varies slowly).
 Views update progressively: the photo first, then the matte's views, then the edge colours; a
 pane keeps its last picture until the new one is ready, never a frozen window.
+
+Edge controls (``matting.edge_controls``) are previewed on the proxy: the adjusted proxy matte is
+made in a worker (``proxy-edge``, the newest setting wins) with the settings scaled to the proxy;
+the band solve (edge radius) is cached per matte and radius, so the other controls only filter.
+Detail tiles and the loupe apply the full-resolution settings to their region plus a margin.
 """
 from __future__ import annotations
 
@@ -31,6 +36,7 @@ from PySide6.QtCore import QObject, QPoint, QTimer, Signal
 from PySide6.QtGui import QImage
 
 from matting.compose import Background, background_plate
+from matting.edge_controls import EdgeSettings, apply_edge_settings, decontaminate, edge_band, resolve_band
 from matting.progress import check
 
 from .views.render import compose_view, needs_plate, to_qimage
@@ -104,23 +110,48 @@ class Proxy:
     fg: np.ndarray | None = None
     alpha_version: int = 0
     fg_version: int = 0
+    edge_alpha: np.ndarray | None = None  # ``alpha`` with the edge settings applied (None: unchanged)
+    edge_version: int = 0
 
     @property
     def size(self) -> tuple[int, int]:
         return self.rgb.shape[1], self.rgb.shape[0]
 
 
+def edge_margin(edge: EdgeSettings) -> int:
+    """Pixels of context an edge setting reads around a pixel (a region is adjusted with these)."""
+    return int(np.ceil(edge.radius + 2 * 3 * edge.smooth + 3 * edge.feather + abs(edge.shift))) + 4
+
+
 def region_pixels(mode: str, rgb: np.ndarray, alpha: np.ndarray | None, fg: np.ndarray | None,
                   plate: np.ndarray | None, plate_scale: float, rect: tuple[int, int, int, int], step: float,
-                  edge_color: tuple[int, int, int]) -> np.ndarray:
+                  edge_color: tuple[int, int, int], edge: EdgeSettings = EdgeSettings(),
+                  opacity: float = 0.5) -> np.ndarray:
     """The picture of ``rect`` = (x, y, w, h) of the full-resolution arrays, reduced by ``step``
     (photo pixels per output pixel, >= 1); ``plate`` is at ``plate_scale`` of the photo and is
-    resampled to the region."""
+    resampled to the region. ``edge``: the settings applied to the region (with the context
+    they need around it) at full resolution."""
     x, y, w, h = rect
     ow, oh = max(1, round(w / step)), max(1, round(h / step))
+    band = None
+    if alpha is not None and (edge.changes_alpha or mode == "band"):
+        m = edge_margin(edge)
+        H, W = alpha.shape
+        x0, y0, x1, y1 = max(0, x - m), max(0, y - m), min(W, x + w + m), min(H, y + h + m)
+        a = alpha[y0:y1, x0:x1]
+        inner = (slice(y - y0, y - y0 + h), slice(x - x0, x - x0 + w))
+        if mode == "band":
+            band = reduce(edge_band(a, max(1.0, edge.radius)).astype(np.uint8)[inner], (ow, oh)) > 0
+        alpha = apply_edge_settings(rgb[y0:y1, x0:x1], a, edge)[inner]
+        rgb, fg = rgb[y0:y1, x0:x1], None if fg is None else fg[y0:y1, x0:x1]
+        rgb, fg = rgb[inner], None if fg is None else fg[inner]
+        local = (0, 0, w, h)
+    else:
+        local = rect
 
     def crop(a: np.ndarray | None) -> np.ndarray | None:
-        return None if a is None else reduce(a[y : y + h, x : x + w], (ow, oh))
+        lx, ly, lw, lh = local
+        return None if a is None else reduce(a[ly : ly + lh, lx : lx + lw], (ow, oh))
 
     plate_crop = None
     if plate is not None:
@@ -129,7 +160,10 @@ def region_pixels(mode: str, rgb: np.ndarray, alpha: np.ndarray | None, fg: np.n
                      np.float32)
         plate_crop = cv2.warpAffine(plate, m, (ow, oh), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                                     borderMode=cv2.BORDER_REPLICATE)
-    return compose_view(mode, to_uint8(crop(rgb)), crop(alpha), crop(fg), plate_crop, edge_color)
+    small_rgb, small_fg = to_uint8(crop(rgb)), crop(fg)
+    if small_fg is not None and edge.decontaminate < 1:
+        small_fg = decontaminate(small_rgb, small_fg, edge.decontaminate)
+    return compose_view(mode, small_rgb, crop(alpha), small_fg, plate_crop, edge_color, opacity=opacity, band=band)
 
 
 class DisplayPipeline(QObject):
@@ -145,6 +179,9 @@ class DisplayPipeline(QObject):
         self.proxy: Proxy | None = None
         self.background = Background()
         self.edge_color: tuple[int, int, int] = (255, 0, 255)
+        self.edge = EdgeSettings()
+        self.opacity = 0.5  # overlay and onion skin
+        self._solved: tuple[tuple, np.ndarray] | None = None  # ((alpha_version, radius), band-solved proxy alpha)
         self.pictures: OrderedDict[tuple, tuple[list[QImage], bool]] = OrderedDict()
         self.plates: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self.pending: set[str] = set()
@@ -180,8 +217,10 @@ class DisplayPipeline(QObject):
     def _proxy_alpha(self, doc, alpha: np.ndarray, small: np.ndarray) -> None:
         if doc is self.doc and alpha is doc.alpha:
             p = self.proxy
-            self.proxy = replace(p, alpha=small, fg=None, alpha_version=p.alpha_version + 1, fg_version=p.fg_version + 1)
-            self.refresh()
+            self.proxy = replace(p, alpha=small, fg=None, alpha_version=p.alpha_version + 1, fg_version=p.fg_version + 1,
+                                 edge_alpha=None)
+            self._solved = None
+            self._apply_edge()
 
     def foreground_changed(self) -> None:
         doc, fg = self.doc, self.doc.foreground
@@ -194,6 +233,43 @@ class DisplayPipeline(QObject):
         if doc is self.doc and fg is doc.foreground:
             self.proxy = replace(self.proxy, fg=small, fg_version=self.proxy.fg_version + 1)
             self.refresh()
+
+    def set_edge(self, edge: EdgeSettings) -> None:
+        """New edge settings: the proxy's matte is adjusted in a worker, then the views redraw."""
+        if edge == self.edge:
+            return
+        self.edge = edge
+        self._apply_edge()
+
+    def set_opacity(self, opacity: float) -> None:
+        self.opacity = float(opacity)
+        self.refresh()
+
+    def _apply_edge(self) -> None:
+        p, edge = self.proxy, self.edge
+        if p is None or p.alpha is None:
+            self.refresh()
+            return
+        scaled = edge.scaled(p.scale)
+        solve_key = (p.alpha_version, round(scaled.radius, 3))
+        cached = self._solved[1] if self._solved is not None and self._solved[0] == solve_key else None
+
+        def job(_progress, cancel):
+            solved = cached
+            if solved is None and scaled.radius > 0:
+                solved = resolve_band(p.rgb, p.alpha, scaled.radius, cancel=cancel)
+            return apply_edge_settings(p.rgb, p.alpha, scaled, solved=solved), solved
+
+        self._job("proxy-edge", job, lambda r: self._edge_done(p.alpha_version, edge, solve_key, *r))
+
+    def _edge_done(self, version: int, edge: EdgeSettings, solve_key: tuple, adjusted: np.ndarray, solved) -> None:
+        p = self.proxy
+        if p is None or p.alpha_version != version or edge != self.edge:
+            return
+        if solved is not None:
+            self._solved = (solve_key, solved)
+        self.proxy = replace(p, edge_alpha=None if adjusted is p.alpha else adjusted, edge_version=p.edge_version + 1)
+        self.refresh()
 
     def set_background(self, background: Background) -> None:
         self.background = background
@@ -212,13 +288,17 @@ class DisplayPipeline(QObject):
         p = self.proxy
         if mode == "original" or p is None or p.alpha is None:
             return ("original",)
+        matte = (p.alpha_version, p.edge_version)
+        colours = (p.fg_version, self.edge.decontaminate)
         if mode == "alpha":
-            return ("alpha", p.alpha_version)
+            return ("alpha", matte)
         if mode == "cutout":
-            return ("cutout", p.alpha_version, p.fg_version, background_key(self.background))
-        if mode == "color":
-            return ("color", p.alpha_version, p.fg_version, self.edge_color)
-        return (mode, p.alpha_version, p.fg_version)
+            return ("cutout", matte, colours, background_key(self.background))
+        if mode in ("color", "band"):
+            return (mode, matte, colours, self.edge_color, self.edge.radius)
+        if mode in ("overlay", "onion"):
+            return (mode, matte, colours, self.opacity)
+        return (mode, matte, colours)
 
     def refresh(self) -> None:
         """Give every visible pane its current picture: from the cache, or rendered in a worker
@@ -242,6 +322,8 @@ class DisplayPipeline(QObject):
 
     def _render(self, mode: str, key: tuple) -> None:
         p, background, colour = self.proxy, self.background, self.edge_color
+        edge, opacity = self.edge, self.opacity
+        alpha = p.edge_alpha if p.edge_alpha is not None else p.alpha
         plate_key = self._plate_key()
         wants_plate = needs_plate(mode, background.kind)
         plate = self.plates.get(plate_key) if wants_plate else None
@@ -251,7 +333,9 @@ class DisplayPipeline(QObject):
             if wants_plate and pl is None:
                 pl = background_plate(p.rgb, background)
                 check(cancel)
-            pixels = compose_view(mode, p.rgb, p.alpha, p.fg, pl, colour)
+            fg = p.fg if p.fg is None or edge.decontaminate >= 1 else decontaminate(p.rgb, p.fg, edge.decontaminate)
+            band = edge_band(p.alpha, max(1.0, edge.radius * p.scale)) if mode == "band" and p.alpha is not None else None
+            pixels = compose_view(mode, p.rgb, alpha, fg, pl, colour, opacity=opacity, band=band)
             return pyramid(pixels), pixels.shape[2] == 4, pl
 
         self.rendering[mode] = key
@@ -300,9 +384,10 @@ class DisplayPipeline(QObject):
                 return None  # the proxy picture (and its plate) comes first
         rgb, alpha = doc.image.rgb, doc.alpha if p.alpha is not None else None
         fg = doc.foreground if p.fg is not None else None
+        edge, opacity = self.edge, self.opacity
 
         def job(_progress, _cancel):
-            pixels = region_pixels(mode, rgb, alpha, fg, plate, p.scale, rect, step, colour)
+            pixels = region_pixels(mode, rgb, alpha, fg, plate, p.scale, rect, step, colour, edge, opacity)
             return to_qimage(pixels), pixels.shape[2] == 4
 
         return job
@@ -330,7 +415,8 @@ class DisplayPipeline(QObject):
         alpha = doc.alpha if p.alpha is not None else None
         fg = doc.foreground if p.fg is not None else None
         pixels = region_pixels(mode, doc.image.rgb, alpha, fg, plate, p.scale, (x0, y0, x1 - x0, y1 - y0), 1.0,
-                               self.edge_color)
+                               self.edge_color, self.edge if self.edge.radius == 0 else replace(self.edge, radius=0),
+                               self.opacity)
         image = to_qimage(pixels)
         image.setOffset(QPoint(x0 - x, y0 - y))  # where the clipped region starts in ``rect``
         return image

@@ -11,7 +11,9 @@ import numpy as np
 from PySide6.QtCore import QObject, QPointF, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from matting.edge_controls import EdgeSettings
 from matting.imageio import LoadedImage
+from matting.input_alpha import file_alpha
 
 STROKE_KINDS = ("foreground", "background", "unknown")
 
@@ -28,9 +30,12 @@ class Document(QObject):
     alphaChanged = Signal()
     foregroundChanged = Signal()
     strokesChanged = Signal()
+    edgeChanged = Signal()
 
-    def __init__(self, image: LoadedImage, parent: QObject | None = None, file_alpha: np.ndarray | None = None):
+    def __init__(self, image: LoadedImage, parent: QObject | None = None, file_alpha: np.ndarray | None = None,
+                 edge: EdgeSettings = EdgeSettings()):
         super().__init__(parent)
+        self.edge = edge  # the global edge controls, applied on top of ``alpha`` (display, export)
         self.image = image
         self.file_alpha = file_alpha  # offered_alpha(image), made in the open worker
         self.network_alpha: np.ndarray | None = None
@@ -94,6 +99,12 @@ class Document(QObject):
     def apply_refinement(self, refined: np.ndarray) -> None:
         self.undo_stack.push(_Refine(self, refined))
 
+    def set_edge(self, edge: EdgeSettings) -> None:
+        """New edge settings, as one undoable step (a slider drag is one step: the panel commits
+        on release)."""
+        if edge != self.edge:
+            self.undo_stack.push(_SetEdge(self, edge))
+
     def reset_to_network(self) -> None:
         if self.network_alpha is not None:
             self.undo_stack.push(_Refine(self, self.network_alpha, text="Reset to network matte"))
@@ -110,14 +121,8 @@ class Document(QObject):
 
 def offered_alpha(image: LoadedImage) -> np.ndarray | None:
     """The transparency the file already has (float32 HxW), when there is any worth offering as
-    the starting matte: at least 0.1 % of the pixels not opaque."""
-    a = image.input_alpha
-    if a is None:
-        return None
-    top = 65535.0 if a.dtype == np.uint16 else 255.0
-    if (a < 0.98 * top).mean() < 0.001:
-        return None
-    return a.astype(np.float32) / top
+    the starting matte (``matting.input_alpha.file_alpha``)."""
+    return file_alpha(image)
 
 
 class _AddStroke(QUndoCommand):
@@ -132,6 +137,20 @@ class _AddStroke(QUndoCommand):
     def undo(self) -> None:
         self.doc.strokes.remove(self.stroke)
         self.doc.strokesChanged.emit()
+
+
+class _SetEdge(QUndoCommand):
+    def __init__(self, doc: Document, edge: EdgeSettings):
+        super().__init__("Edge settings")
+        self.doc, self.new, self.old = doc, edge, doc.edge
+
+    def redo(self) -> None:
+        self.doc.edge = self.new
+        self.doc.edgeChanged.emit()
+
+    def undo(self) -> None:
+        self.doc.edge = self.old
+        self.doc.edgeChanged.emit()
 
 
 class _Refine(QUndoCommand):

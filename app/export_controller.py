@@ -1,6 +1,7 @@
 """Export from the window: the dialog, then ``matting.output`` (the renderer batch export and the
-CLI use too) in a worker, at full resolution, with the photo's ICC profile, DPI and EXIF and the
-settings of the engine that made the matte."""
+CLI use too) in a worker, at full resolution, with the photo's ICC profile, DPI and EXIF, the
+settings of the engine that made the matte and the document's edge settings (applied here, at full
+resolution, as ``matting.edge_controls.apply_edge_settings``)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,6 +11,8 @@ from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QWidget
 
 from matting.compose import Background
+from matting.crop import parse_padding
+from matting.edge_controls import EdgeSettings, apply_edge_settings
 from matting.output import OutputSpec, save_output
 
 from .dialogs.export import ExportDialog, ExportOptions
@@ -35,23 +38,31 @@ class ExportController(QObject):
         if dlg.exec():
             self.export(doc, dlg.target(), dlg.options())
 
-    def spec(self, options: ExportOptions) -> OutputSpec:
+    def spec(self, options: ExportOptions, edge: EdgeSettings = EdgeSettings()) -> OutputSpec:
         background = self.background()
         if options.what == "composite" and background.kind == "transparent":
             background = Background("color", (255, 255, 255))  # a composite is flat: white behind
-        return OutputSpec(options.what, options.format, options.bit_depth, options.premultiplied, background)
+        crop = parse_padding(options.crop) if options.crop else None
+        return OutputSpec(options.what, options.format, options.bit_depth, options.premultiplied, background,
+                          edge.decontaminate, crop)
 
     def export(self, doc: Document, path: str | Path, options: ExportOptions) -> None:
         """Write ``doc``'s current matte as ``options`` says, in a worker. Overwrites: the dialog
         has already asked."""
         try:
-            spec = self.spec(options)
+            spec = self.spec(options, doc.edge)
         except ValueError as exc:
             self.failed.emit(f"{path}: {exc}")
             return
-        image, alpha = doc.image, doc.alpha
-        fg = doc.foreground if doc.foreground_matches(alpha) else None
-        metadata = {k: str(v) for k, v in doc.matte_info.items() if k != "path"} | {"software": "MSIA Matte"}
+        image, alpha, edge = doc.image, doc.alpha, doc.edge
+        fg = doc.foreground if doc.foreground_matches(alpha) and not edge.changes_alpha else None
+        metadata = ({k: str(v) for k, v in doc.matte_info.items() if k != "path"} | {"software": "MSIA Matte"}
+                    | edge.metadata())
+
+        def job(progress, cancel):
+            final = apply_edge_settings(image.rgb, alpha, edge, progress=progress, cancel=cancel)
+            return save_output(path, image, final, spec, fg, metadata, "overwrite")
+
         self.started.emit("Exporting…")
-        self.workers.start(lambda _p, _c: save_output(path, image, alpha, spec, fg, metadata, "overwrite"),
+        self.workers.start(job,
                            on_done=lambda p: self.exported.emit(str(p)), on_failed=self.failed.emit, key="export")

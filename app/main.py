@@ -1,5 +1,6 @@
 """Start the app: ``msia-matte-gui [IMAGE] [--model PATH] [--device D] [--max-side N]``, or take a
-screenshot and exit: ``--screenshot OUT.png [--view side-by-side|alpha|cutout] [--background C]``."""
+screenshot and exit: ``--screenshot OUT.png [--view side-by-side|alpha|cutout|overlay|onion|band|...]
+[--background C] [--edge radius=8,feather=2] [--opacity 0.5]``."""
 from __future__ import annotations
 
 import argparse
@@ -15,7 +16,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--device", choices=("auto", "cpu", "cuda"))
     p.add_argument("--max-side", type=int)
     p.add_argument("--screenshot", type=Path, help="render, save a screenshot of the window, exit")
-    p.add_argument("--view", default="side-by-side", choices=("side-by-side", "alpha", "cutout", "three", *("black", "white", "checker")))
+    p.add_argument("--view", default="side-by-side", choices=("side-by-side", "alpha", "cutout", "three", *("black", "white", "checker"),
+                                                              *("overlay", "onion", "band")))
+    p.add_argument("--edge", help="edge controls for the screenshot, e.g. radius=8,feather=2 (as the CLI's --edge)")
+    p.add_argument("--opacity", type=float, help="overlay / onion-skin opacity, 0..1")
     p.add_argument("--background", help="colour (#RRGGBB, name), 'blur', or an image file for the cutout view")
     return p.parse_args(argv)
 
@@ -89,6 +93,12 @@ def screenshot(app, window, args: argparse.Namespace) -> int:
 
     def shoot() -> None:
         apply_view(window, args.view, args.background)
+        if args.opacity is not None:
+            window.edge_panel.opacity.setValue(round(100 * args.opacity))
+        if args.edge:
+            from matting.edge_controls import EdgeSettings
+
+            window.edge_panel.set_settings(EdgeSettings.parse(args.edge), commit=True)
         window.compare.fit()
         QTimer.singleShot(300, grab_when_drawn)
 

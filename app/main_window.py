@@ -31,6 +31,7 @@ from .engine_holder import EngineHolder, warm_up_solvers
 from .export_controller import ExportController
 from .panels.background import BackgroundPanel
 from .panels.brush import BrushPanel
+from .panels.edge_panel import EdgePanel
 from .ui_state import restore_ui_state, save_ui_state
 from .views.compare import CompareView
 from .views.loupe import Loupe
@@ -123,6 +124,10 @@ class MainWindow(QMainWindow):
         self.brush_panel.brushChanged.connect(self._brush_changed)
         self.brush_panel.applyRequested.connect(self.apply_refinement)
         self.brush_panel.resetRequested.connect(self.reset_matte)
+        self.edge_panel = EdgePanel()
+        self.edge_panel.previewed.connect(self.display.set_edge)
+        self.edge_panel.committed.connect(self._edge_committed)
+        self.edge_panel.opacityChanged.connect(self.display.set_opacity)
         self.loupe = Loupe()
         self.loupe.set_source(lambda rect: self.display.region_image(self.compare.panes[0].mode, rect))
         self.display.updated.connect(self.loupe.update)
@@ -133,7 +138,7 @@ class MainWindow(QMainWindow):
         self.loupe_zoom.setSuffix("x")
         self.loupe_zoom.valueChanged.connect(self.loupe.set_magnification)
         self.loupe.set_magnification(self.loupe_zoom.value())
-        for w in (self.background_panel, self.brush_panel, self.loupe_zoom, self.loupe):
+        for w in (self.background_panel, self.brush_panel, self.edge_panel, self.loupe_zoom, self.loupe):
             layout.addWidget(w)
         layout.addStretch(1)
         dock = QDockWidget("Tools", self)
@@ -186,7 +191,8 @@ class MainWindow(QMainWindow):
 
     def _loaded(self, image, proxy_rgb: np.ndarray, file_alpha: np.ndarray | None) -> None:
         self._idle()
-        self.doc = doc = Document(image, self, file_alpha)
+        self.doc = doc = Document(image, self, file_alpha, self.edge_panel.settings())
+        doc.edgeChanged.connect(self._edge_changed)
         doc.alphaChanged.connect(self._alpha_changed)
         doc.alphaChanged.connect(self._update_matte_label)
         doc.foregroundChanged.connect(self.display.foreground_changed)
@@ -376,6 +382,18 @@ class MainWindow(QMainWindow):
         if doc is self.doc:
             doc.apply_refinement(alpha)
             self.refined.emit()
+
+    # ------------------------------------------------------------------ edge controls
+    def _edge_committed(self, edge) -> None:
+        """A finished change in the edge panel: an undoable step of the document."""
+        if self.doc is not None:
+            self.doc.set_edge(edge)
+
+    def _edge_changed(self) -> None:
+        """The document's edge settings changed (a commit, undo or redo): panel and views follow."""
+        if self.doc is not None:
+            self.edge_panel.set_settings(self.doc.edge)
+            self.display.set_edge(self.doc.edge)
 
     def reset_matte(self) -> None:
         if self.doc is not None:

@@ -1,10 +1,12 @@
 """What the window keeps between runs besides the engine's settings: window geometry and docks,
-layout and each pane's view, loupe magnification, background choice and brush size. Saved when
-the window closes, restored when it opens."""
+layout and each pane's view, loupe magnification, background choice, brush size, the edge
+controls and the view opacity. Saved when the window closes, restored when it opens."""
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QColor
+
+from matting.edge_controls import EdgeSettings
 
 from .views.render import VIEW_MODES
 
@@ -20,6 +22,9 @@ def save_ui_state(w, settings: QSettings) -> None:
     settings.setValue("background/color", b.color.name())
     settings.setValue("background/image", b.image_path or "")
     settings.setValue("background/blur", b.blur.value())
+    for key, value in w.edge_panel.settings().metadata().items():
+        settings.setValue(f"edge/{key}", value)
+    settings.setValue("view/opacity", w.edge_panel.opacity.value())
 
 
 def restore_ui_state(w, settings: QSettings) -> None:
@@ -41,3 +46,11 @@ def restore_ui_state(w, settings: QSettings) -> None:
     if kind in b.buttons and (kind != "image" or b.image_path):
         b.buttons[kind].setChecked(True)
     b.refresh()
+    stored = {k: str(settings.value(f"edge/{k}")) for k in EdgeSettings().metadata() if settings.contains(f"edge/{k}")}
+    try:
+        edge = EdgeSettings.from_metadata(stored)
+    except ValueError:  # a hand-edited or older settings file: the defaults
+        edge = EdgeSettings()
+    w.edge_panel.set_settings(edge)
+    w.display.set_edge(edge)
+    w.edge_panel.opacity.setValue(int(settings.value("view/opacity", 50)))

@@ -3,7 +3,10 @@
 Public API:
   ``BatchOptions``: outputs (cutout, alpha, composite), format (png, tiff, webp; a composite
       may also be jpg), recursion, clash rule, background for composites, premultiplied,
-      refine_edges (closed-form on the network's soft edge, ``matting.refine.refine_auto``).
+      refine_edges (closed-form on the network's soft edge, ``matting.refine.refine_auto``), edge
+      (``matting.edge_controls.EdgeSettings``, applied at full resolution), crop (a
+      ``matting.crop.Padding``: crop to the subject), input_alpha (a file's own transparency,
+      ``matting.input_alpha``). A ``layered`` output is always a TIFF (``_layered.tif``).
   ``plan_batch(indir, outdir, options) -> list[BatchItem]``: every image below ``indir`` (its
       subfolders mirrored in ``outdir`` when recursive, symlinked folders followed; ``outdir``
       itself is never read, and files MSIA Matte wrote are never inputs: they are listed as
@@ -34,14 +37,16 @@ from typing import Any, Callable, Protocol
 import numpy as np
 
 from .compose import Background, estimate_foreground
+from .crop import Padding
+from .edge_controls import EdgeSettings, apply_edge_settings
 from .errors import Cancelled, ImageWriteError, MattingError
 from .files import IMAGE_SUFFIXES, atomic_write, output_names
 from .imageio import SOFTWARE, LoadedImage, is_own_output, load_image
-from .output import OutputSpec, render_output, write_output
+from .input_alpha import honour_input_alpha
+from .output import OUTPUT_KINDS, OutputSpec, crop_metadata, render_output, write_output
 from .progress import CancelFn, check
 from .refine import refine_auto
 
-OUTPUT_KINDS = ("cutout", "alpha", "composite")
 FORMATS = ("png", "tiff", "webp")
 
 
@@ -60,6 +65,9 @@ class BatchOptions:
     background: Background = field(default_factory=lambda: Background("color", (255, 255, 255)))
     premultiplied: bool = False
     refine_edges: bool = False  # matting.refine.refine_auto on the network's soft edge
+    edge: EdgeSettings = field(default_factory=EdgeSettings)
+    crop: Padding | None = None
+    input_alpha: str = "limit"  # matting.input_alpha.INPUT_ALPHA_MODES
 
     def __post_init__(self) -> None:
         self.outputs = tuple(self.outputs)
@@ -75,11 +83,14 @@ class BatchOptions:
 
     def spec(self, kind: str) -> OutputSpec:
         """How ``matting.output`` renders and writes an output of ``kind``."""
-        return OutputSpec(kind, self.format, None, self.premultiplied and kind == "cutout", self.background)
+        fmt = "tiff" if kind == "layered" else self.format
+        return OutputSpec(kind, fmt, None, self.premultiplied and kind == "cutout", self.background,
+                          self.edge.decontaminate, self.crop)
 
     def settings(self, kind: str) -> dict[str, str]:
         """What an output of ``kind`` records about how it was made (with the model's info)."""
-        out = {"output": kind, "refine_edges": str(self.refine_edges).lower()}
+        out = {"output": kind, "refine_edges": str(self.refine_edges).lower(), "input_alpha": self.input_alpha,
+               **self.edge.metadata()}
         if kind == "cutout":
             out["premultiplied"] = str(self.premultiplied).lower()
         if kind == "composite":
@@ -88,7 +99,7 @@ class BatchOptions:
         return out
 
     def suffix(self, kind: str) -> str:
-        ext = "tif" if self.format == "tiff" else self.format
+        ext = "tif" if self.format == "tiff" or kind == "layered" else self.format
         return f"_{kind}.{ext}"
 
 
@@ -228,11 +239,13 @@ def run_batch(engine: Predictor, items: list[BatchItem], options: BatchOptions,
     def load(item: BatchItem) -> LoadedImage:
         return load_image(item.input)
 
-    def save(item: BatchItem, image: LoadedImage, arrays: dict[str, np.ndarray]) -> list[str]:
+    def save(item: BatchItem, image: LoadedImage, arrays: dict[str, np.ndarray],
+             crops: dict[str, dict[str, str]]) -> list[str]:
         written = []
         for kind, arr in arrays.items():
             path = write_output(item.outputs[kind], image, arr, options.spec(kind),
-                                {**metadata, **options.settings(kind)}, options.on_exists, protected)
+                                {**metadata, **options.settings(kind), **crops.get(kind, {})}, options.on_exists,
+                                protected)
             if path is not None:
                 written.append(str(path))
         return written
@@ -267,16 +280,19 @@ def run_batch(engine: Predictor, items: list[BatchItem], options: BatchOptions,
                 check(cancel)
                 image = current.result()
                 alpha = engine.predict(image.rgb, cancel=cancel)
+                alpha = honour_input_alpha(alpha, image, options.input_alpha)
                 if options.refine_edges:
                     alpha = refine_auto(image.rgb, alpha, cancel=cancel)
+                alpha = apply_edge_settings(image.rgb, alpha, options.edge, cancel=cancel)
                 arrays = _render(image, alpha, options)
+                crops = {kind: crop_metadata(alpha, options.spec(kind)) for kind in options.outputs}
                 check(cancel)
                 if saving is not None:
                     finish(saving)
                     saving = None
                     if stopped:
                         break
-                saving = (item, image, start, saver.submit(save, item, image, arrays))
+                saving = (item, image, start, saver.submit(save, item, image, arrays, crops))
             except Cancelled:
                 report.cancelled = True
                 break

@@ -26,6 +26,8 @@ EPILOG = """examples:
   msia-matte cutout photo.jpg -o on_white.jpg --background white
   msia-matte cutout photo.jpg -o out.png --background beach.jpg
   msia-matte cutout photo.jpg -o out.png --trimap photo_trimap.png
+  msia-matte cutout photo.jpg -o out.png --edge radius=8,smooth=2,shift=-1 --crop 5%
+  msia-matte cutout photo.jpg -o photo_layered.tif --layered   photo + matte as its alpha (GIMP, Krita, Photoshop)
   msia-matte batch shoot/ exports/ --recursive --outputs cutout,alpha --format tiff --report report.json
   msia-matte eval --images dev/image --alphas dev/alpha --json scores.json
 """
@@ -42,6 +44,15 @@ def build_parser() -> argparse.ArgumentParser:
                         help="full-resolution refinement after the network (default: on when the model has a refiner); "
                              "--no-refiner gives the faster coarse matte")
     common.add_argument("--quiet", action="store_true", help="no progress bar, errors only")
+    outputs = argparse.ArgumentParser(add_help=False)  # what cutout and batch share about the result
+    outputs.add_argument("--edge", type=edge_settings, default=None, metavar="SETTINGS",
+                         help="edge controls at full resolution, e.g. radius=8,smooth=2,feather=1,contrast=0.2,"
+                              "shift=-1,decontaminate=0.8 (pixels of the photo; contrast, decontaminate 0..1)")
+    outputs.add_argument("--crop", type=crop_padding, default=None, metavar="PADDING",
+                         help="crop to the subject with this padding: pixels (40) or a percentage (5%%)")
+    outputs.add_argument("--input-alpha", default="limit", choices=("limit", "matte", "ignore"),
+                         help="a file's own transparency: limit (default: its transparent pixels stay transparent), "
+                              "matte (use it as the matte), ignore")
 
     p = argparse.ArgumentParser(prog="msia-matte", description="Trimap-free image matting (MSIA-matte).",
                                 epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -52,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("images", nargs="+", type=Path)
     m.add_argument("-o", "--out", type=Path, required=True, help="output folder: OUT/<stem>.png")
 
-    c = sub.add_parser("cutout", parents=[common], help="one cutout or composite", epilog=EPILOG,
+    c = sub.add_parser("cutout", parents=[common, outputs], help="one cutout or composite", epilog=EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     c.add_argument("image", type=Path)
     c.add_argument("-o", "--out", type=Path, required=True, help="output file (.png, .tif, .webp; .jpg with a background)")
@@ -61,14 +72,16 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--trimap", type=Path, help="refine the unknown (128) band with closed-form matting")
     c.add_argument("--refine-edges", action="store_true",
                    help="re-solve a narrow band around the network's soft edge with closed-form matting")
+    c.add_argument("--layered", action="store_true",
+                   help="write a layered TIFF: the whole photo with the matte as its alpha (-o must be .tif)")
     c.add_argument("--on-exists", default="number", choices=("skip", "overwrite", "number"))
 
-    b = sub.add_parser("batch", parents=[common], help="export a whole folder", epilog=EPILOG,
+    b = sub.add_parser("batch", parents=[common, outputs], help="export a whole folder", epilog=EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     b.add_argument("indir", type=Path)
     b.add_argument("outdir", type=Path)
     b.add_argument("--recursive", action="store_true", help="mirror subfolders")
-    b.add_argument("--outputs", default="cutout", help="comma list of cutout, alpha, composite")
+    b.add_argument("--outputs", default="cutout", help="comma list of cutout, alpha, composite, layered (always .tif)")
     b.add_argument("--format", default="png", choices=("png", "tiff", "webp", "jpg"))
     b.add_argument("--on-exists", default="skip", choices=("skip", "overwrite", "number"),
                    help="skip (default) resumes an interrupted batch")
@@ -99,6 +112,26 @@ def max_side(text: str) -> int:
     if not lo <= value <= hi:
         raise argparse.ArgumentTypeError(f"{value} is outside {lo}..{hi} (the long side the network sees, in pixels)")
     return value
+
+
+def edge_settings(text: str):
+    """``--edge``: ``radius=8,feather=1.5`` (checked before the model loads)."""
+    from .edge_controls import EdgeSettings
+
+    try:
+        return EdgeSettings.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def crop_padding(text: str):
+    """``--crop``: ``40`` or ``5%``."""
+    from .crop import parse_padding
+
+    try:
+        return parse_padding(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def make_engine(args: argparse.Namespace):
@@ -163,8 +196,11 @@ def cmd_cutout(args: argparse.Namespace) -> int:
     from .compose import Background
     from .imageio import check_output_path, ensure_folder, load_image
     from .output import OutputSpec, format_for_suffix, save_output
+    from .edge_controls import EdgeSettings, apply_edge_settings
+    from .input_alpha import honour_input_alpha
     from .refine import refine_auto, refine_with_trimap
 
+    edge = args.edge or EdgeSettings()
     if args.trimap and args.refine_edges:
         raise UsageError("--refine-edges and --trimap both re-solve the edge: give one of them")
     background = Background.parse(args.background)
@@ -173,8 +209,10 @@ def cmd_cutout(args: argparse.Namespace) -> int:
     fmt = format_for_suffix(args.out.suffix)
     if fmt is None:
         raise UsageError(f"{args.out}: unsupported output format (use .png, .tif, .webp or .jpg)")
-    spec = OutputSpec("cutout" if background.kind == "transparent" else "composite", fmt, None, args.premultiplied,
-                      background)
+    if args.layered and fmt != "tiff":
+        raise UsageError(f"{args.out}: a layered output is a TIFF; name it .tif")
+    kind = "layered" if args.layered else "cutout" if background.kind == "transparent" else "composite"
+    spec = OutputSpec(kind, fmt, None, args.premultiplied, background, edge.decontaminate, args.crop)
     check_output_path(args.out, protected={args.image})
     if args.on_exists == "skip" and args.out.exists():
         if not args.quiet:
@@ -190,16 +228,18 @@ def cmd_cutout(args: argparse.Namespace) -> int:
                            f"{args.image} is {image.rgb.shape[1]}x{image.rgb.shape[0]}")
     engine = make_engine(args)
     try:
-        alpha = engine.predict(image.rgb)
+        alpha = honour_input_alpha(engine.predict(image.rgb), image, args.input_alpha)
         if trimap is not None:
             alpha = refine_with_trimap(image.rgb, trimap, alpha)
         elif args.refine_edges:
             alpha = refine_auto(image.rgb, alpha)
+        alpha = apply_edge_settings(image.rgb, alpha, edge)
     except MattingError:
         raise
     except Exception as exc:
         raise unexpected(args.image, exc) from None
-    written = save_output(args.out, image, alpha, spec, on_exists=args.on_exists, metadata=model_metadata(engine))
+    metadata = model_metadata(engine) | {"input_alpha": args.input_alpha, **edge.metadata()}
+    written = save_output(args.out, image, alpha, spec, on_exists=args.on_exists, metadata=metadata)
     if not args.quiet:
         print(f"wrote {written}" if written else f"skipped {args.out}: exists")
     return 0
@@ -210,13 +250,14 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
     from .batch import BatchOptions, plan_batch, run_batch
     from .compose import Background
+    from .edge_controls import EdgeSettings
     from .files import IMAGE_SUFFIXES
     from .imageio import ensure_folder
 
     try:
         options = BatchOptions(tuple(s.strip() for s in args.outputs.split(",") if s.strip()), args.format,
                                args.recursive, args.on_exists, Background.parse(args.background), args.premultiplied,
-                               args.refine_edges)
+                               args.refine_edges, args.edge or EdgeSettings(), args.crop, args.input_alpha)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     if not args.indir.exists():

@@ -2,17 +2,22 @@
 its matte, so that all three quantise, tag and carry metadata the same way.
 
 Public API:
-  ``OutputSpec(kind, format, bit_depth=None, premultiplied=False, background=white)``: what to
-      write; validated on creation (a message a user can act on). ``bit_depth=None`` keeps the
-      photo's depth where the format holds it (PNG, TIFF) and is 8 elsewhere (WebP, JPEG).
+  ``OutputSpec(kind, format, bit_depth=None, premultiplied=False, background=white,
+      decontaminate=1.0, crop=None)``: what to write; validated on creation (a message a user can
+      act on). ``bit_depth=None`` keeps the photo's depth where the format holds it (PNG, TIFF)
+      and is 8 elsewhere (WebP, JPEG). ``decontaminate``: how much of the estimated foreground
+      colour replaces the photo's at the edge (``matting.edge_controls.decontaminate``);
+      ``crop``: a ``matting.crop.Padding`` to crop to the subject with (None: the whole photo).
   ``render_output(rgb, alpha, spec, fg=None) -> uint8/uint16 array``: alpha (1 channel), cutout
-      (RGBA) or composite (RGB; RGBA over a transparent background). Colours are computed in
-      float and rounded once to the target depth (a 16-bit photo written at 8 bits is rounded,
-      not truncated).
+      (RGBA), composite (RGB; RGBA over a transparent background) or layered (TIFF only: the
+      photo's own colours plus the matte as unassociated alpha, ``matting.layered_tiff``).
+      Colours are computed in float and rounded once to the target depth (a 16-bit photo
+      written at 8 bits is rounded, not truncated).
   ``save_output(path, image, alpha, spec, fg=None, metadata=None, on_exists, protected)``:
       render and write atomically with the photo's ICC profile (colour outputs only: an RGB
       profile does not describe a grey alpha file), DPI and EXIF (orientation reset to 1, since
-      the pixels are already turned upright).
+      the pixels are already turned upright); a cropped output records its box (``crop``:
+      x,y,w,h in the photo) in the metadata.
   ``write_output(path, image, array, spec, ...)``: the writing half, for callers that render in
       one thread and write in another (batch).
   ``FORMATS`` (name -> suffix), ``format_for_suffix(suffix)``, ``SIXTEEN_BIT_FORMATS``,
@@ -26,10 +31,13 @@ from typing import Iterable
 
 import numpy as np
 
-from .compose import Background, composite_on, cutout
+from .compose import Background, composite_on, cutout, estimate_foreground
+from .crop import Padding, subject_box
+from .edge_controls import decontaminate
 from .imageio import LoadedImage, quantize, save_image
+from .layered_tiff import render_layered
 
-OUTPUT_KINDS = ("cutout", "alpha", "composite")
+OUTPUT_KINDS = ("cutout", "alpha", "composite", "layered")
 FORMATS = {"png": ".png", "tiff": ".tif", "webp": ".webp", "jpg": ".jpg"}
 SUFFIX_FORMATS = {".png": "png", ".tif": "tiff", ".tiff": "tiff", ".webp": "webp", ".jpg": "jpg", ".jpeg": "jpg"}
 SIXTEEN_BIT_FORMATS = ("png", "tiff")
@@ -48,6 +56,8 @@ class OutputSpec:
     bit_depth: int | None = None
     premultiplied: bool = False
     background: Background = field(default_factory=lambda: Background("color", (255, 255, 255)))
+    decontaminate: float = 1.0
+    crop: Padding | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in OUTPUT_KINDS:
@@ -58,6 +68,10 @@ class OutputSpec:
             raise ValueError(f"bit depth must be 8 or 16, got {self.bit_depth}")
         if self.format == "jpg" and (self.kind != "composite" or self.background.kind == "transparent"):
             raise ValueError("JPEG holds no transparency: use it only for a composite on a background")
+        if self.kind == "layered" and self.format != "tiff":
+            raise ValueError("a layered output (photo + matte as its alpha) is a TIFF")
+        if not 0 <= self.decontaminate <= 1:
+            raise ValueError(f"decontaminate must be within 0..1, got {self.decontaminate}")
         if self.premultiplied and self.kind == "cutout" and self.format not in PREMULTIPLIED_FORMATS:
             raise ValueError(f"{self.format.upper()} stores straight alpha only; premultiplied colour needs TIFF")
 
@@ -74,8 +88,16 @@ def render_output(rgb: np.ndarray, alpha: np.ndarray, spec: OutputSpec, fg: np.n
     photo_depth = 16 if rgb.dtype == np.uint16 else 8
     depth = spec.depth_for(photo_depth)
     dtype = np.uint16 if depth == 16 else np.uint8
+    if spec.crop is not None:
+        x, y, w, h = subject_box(alpha, spec.crop)
+        rgb, alpha = rgb[y : y + h, x : x + w], alpha[y : y + h, x : x + w]
+        fg = None if fg is None else fg[y : y + h, x : x + w]
     if spec.kind == "alpha":
         return quantize(alpha, depth)
+    if spec.kind == "layered":
+        return render_layered(rgb, alpha, dtype)
+    if spec.decontaminate < 1:
+        fg = decontaminate(rgb, estimate_foreground(rgb, alpha) if fg is None else fg, spec.decontaminate)
     if spec.kind == "cutout":
         return cutout(rgb, alpha, fg, spec.premultiplied, dtype=dtype)
     return composite_on(rgb, alpha, spec.background, fg, dtype=dtype)
@@ -101,7 +123,15 @@ def save_output(path: str | Path, image: LoadedImage, alpha: np.ndarray, spec: O
                 protected: Iterable[str | Path] = ()) -> Path | None:
     """Render ``spec`` for ``image`` and write it atomically; None when ``on_exists="skip"`` found
     the file already there. The photo itself is always protected."""
-    return write_output(path, image, render_output(image.rgb, alpha, spec, fg), spec, metadata, on_exists, protected)
+    return write_output(path, image, render_output(image.rgb, alpha, spec, fg), spec,
+                        {**(metadata or {}), **crop_metadata(alpha, spec)}, on_exists, protected)
+
+
+def crop_metadata(alpha: np.ndarray, spec: OutputSpec) -> dict[str, str]:
+    """``{"crop": "x,y,w,h", "crop_padding": "40px"}`` for a cropped output, else nothing."""
+    if spec.crop is None:
+        return {}
+    return {"crop": ",".join(map(str, subject_box(alpha, spec.crop))), "crop_padding": str(spec.crop)}
 
 
 def write_output(path: str | Path, image: LoadedImage, array: np.ndarray, spec: OutputSpec,

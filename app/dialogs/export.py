@@ -1,4 +1,5 @@
-"""Export options: what (cutout, alpha, composite), format, bit depth, straight or premultiplied.
+"""Export options: what (cutout, alpha, composite, layered TIFF), format, bit depth, straight or
+premultiplied, crop to the subject with padding.
 Choices are remembered (QSettings); the path is chosen here and overwriting asks first.
 
 The file name and the format stay in step: choosing a format changes the name's extension, typing
@@ -18,7 +19,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 from matting.output import FORMATS as EXT
 from matting.output import PREMULTIPLIED_FORMATS, SIXTEEN_BIT_FORMATS, format_for_suffix
 
-WHAT = (("cutout", "Cutout (transparent)"), ("alpha", "Alpha matte"), ("composite", "Composite on background"))
+WHAT = (("cutout", "Cutout (transparent)"), ("alpha", "Alpha matte"), ("composite", "Composite on background"),
+        ("layered", "Layered TIFF (the photo + the matte as its alpha)"))
 FORMAT_LABELS = {"png": "PNG", "tiff": "TIFF", "webp": "WebP (lossless, 8-bit)", "jpg": "JPEG (composite only)"}
 
 
@@ -28,6 +30,7 @@ class ExportOptions:
     format: str = "png"
     bit_depth: int = 8
     premultiplied: bool = False
+    crop: str = ""  # crop to the subject with this padding ("40", "5%"); "" keeps the whole photo
 
 
 class ExportDialog(QDialog):
@@ -47,6 +50,13 @@ class ExportDialog(QDialog):
         if input_bit_depth == 16:
             self.depth.addItem("16-bit", 16)
         self.premultiplied = QCheckBox("Premultiplied colour (TIFF)")
+        self.crop = QCheckBox("Crop to the subject, padding")
+        self.padding = QLineEdit("5%")
+        self.padding.setToolTip("Pixels (40) or a percentage of the subject's long side (5%)")
+        self.crop.toggled.connect(self.padding.setEnabled)
+        crop_row = QHBoxLayout()
+        crop_row.addWidget(self.crop)
+        crop_row.addWidget(self.padding)
         self.path = QLineEdit()
         self.path.editingFinished.connect(self.follow_path)
         browse = QPushButton("Browse…")
@@ -61,6 +71,7 @@ class ExportDialog(QDialog):
         form.addRow("Format", self.format)
         form.addRow("Bit depth", self.depth)
         form.addRow("", self.premultiplied)
+        form.addRow("", crop_row)
         form.addRow("File", row)
         form.addRow(self.problem)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
@@ -77,7 +88,8 @@ class ExportDialog(QDialog):
         fmt = self.format.currentData()
         depth = int(self.depth.currentData()) if fmt in SIXTEEN_BIT_FORMATS else 8
         premultiplied = self.premultiplied.isChecked() and self.premultiplied.isEnabled()
-        return ExportOptions(self.what.currentData(), fmt, depth, premultiplied)
+        crop = self.padding.text().strip() if self.crop.isChecked() else ""
+        return ExportOptions(self.what.currentData(), fmt, depth, premultiplied, crop)
 
     def target(self) -> Path:
         return Path(self.path.text()).expanduser()
@@ -90,8 +102,13 @@ class ExportDialog(QDialog):
     def _update(self, *_args) -> None:
         what = self.what.currentData()
         jpg_ok = what == "composite"
-        self.format.model().item(self.format.findData("jpg")).setEnabled(jpg_ok)
-        if self.format.currentData() == "jpg" and not jpg_ok:
+        layered = what == "layered"
+        for key in EXT:
+            self.format.model().item(self.format.findData(key)).setEnabled(key == "tiff" if layered else
+                                                                           key != "jpg" or jpg_ok)
+        if layered:
+            self.format.setCurrentIndex(self.format.findData("tiff"))
+        elif self.format.currentData() == "jpg" and not jpg_ok:
             self.format.setCurrentIndex(self.format.findData("png"))
         fmt = self.format.currentData()
         self.premultiplied.setEnabled(what == "cutout" and fmt in PREMULTIPLIED_FORMATS)
@@ -126,6 +143,9 @@ class ExportDialog(QDialog):
             self.problem.setText(f"{path.name}: JPEG has no transparency, so it can only hold a composite on a "
                                  "background. Choose “Composite on background”, or a .png, .tif or .webp name.")
             return False
+        if fmt != "tiff" and self.what.currentData() == "layered":
+            self.problem.setText(f"{path.name}: a layered output is a TIFF; name it .tif")
+            return False
         if fmt != self.format.currentData():
             self.format.setCurrentIndex(self.format.findData(fmt))  # _update keeps the typed name
             self.path.setText(text)
@@ -141,6 +161,14 @@ class ExportDialog(QDialog):
     def accept(self) -> None:
         if not self.follow_path():
             return
+        if self.crop.isChecked():
+            from matting.crop import parse_padding
+
+            try:
+                parse_padding(self.padding.text())
+            except ValueError as exc:
+                self.problem.setText(str(exc))
+                return
         target = self.target()
         if target.resolve() == self.source.resolve():
             self.problem.setText(f"{target}: that is the photo itself; choose another file.")
@@ -158,6 +186,9 @@ class ExportDialog(QDialog):
         self.format.setCurrentIndex(max(0, self.format.findData(s.value("export/format", "png"))))
         self.depth.setCurrentIndex(max(0, self.depth.findData(int(s.value("export/bit_depth", 8)))))
         self.premultiplied.setChecked(s.value("export/premultiplied", "false") in (True, "true"))
+        self.padding.setText(str(s.value("export/crop_padding", "5%")))
+        self.crop.setChecked(s.value("export/crop", "false") in (True, "true"))
+        self.padding.setEnabled(self.crop.isChecked())
 
     def _save(self) -> None:
         o = self.options()
@@ -166,4 +197,7 @@ class ExportDialog(QDialog):
         s.setValue("export/format", o.format)
         s.setValue("export/bit_depth", o.bit_depth)
         s.setValue("export/premultiplied", o.premultiplied)
+        s.setValue("export/crop", bool(o.crop))
+        if o.crop:
+            s.setValue("export/crop_padding", o.crop)
         s.setValue("export/folder", str(self.target().parent))

@@ -4,8 +4,12 @@ the visible area, never on a whole full-resolution photo.
 
 Modes: ``original``, ``alpha``, ``cutout`` (the subject over the chosen background, with the
 estimated foreground colours once computed) and the edge checks ``black``, ``white``,
-``checker``, ``color``. Over a transparent background (cutout) and in the checkerboard check the
-picture is premultiplied RGBA: the canvas draws the checkerboard behind it at a fixed screen size."""
+``checker``, ``color``; and Select-and-Mask's views: ``overlay`` (the cut-away area tinted red at
+the view opacity), ``onion`` (the cutout over the photo, whose cut-away part shows at
+1 - opacity over the checkerboard), ``band`` (the photo, dimmed, with the outline of the band the
+edge radius re-solves in the edge-check colour). ``alpha`` is Photoshop's "Black & White" view.
+Over a transparent background (cutout), in the checkerboard check and in onion skin the picture
+is premultiplied RGBA: the canvas draws the checkerboard behind it at a fixed screen size."""
 from __future__ import annotations
 
 import numpy as np
@@ -13,13 +17,17 @@ from PySide6.QtGui import QImage
 
 VIEW_MODES = {
     "original": "Original",
-    "alpha": "Alpha matte",
+    "alpha": "Alpha matte (black and white)",
     "cutout": "Cutout on background",
     "black": "Edge check: over black",
     "white": "Edge check: over white",
     "checker": "Edge check: over checkerboard",
     "color": "Edge check: over colour",
+    "overlay": "Overlay (red mask)",
+    "onion": "Onion skin (cutout over the photo)",
+    "band": "Refine band outline",
 }
+OVERLAY_RED = np.array((255, 0, 0), np.float32) / 255.0
 SOLID_PLATES = {"black": (0, 0, 0), "white": (255, 255, 255)}
 
 
@@ -40,19 +48,43 @@ def needs_plate(mode: str, background_kind: str) -> bool:
     return mode == "cutout" and background_kind in ("color", "image", "blur")
 
 
+def band_outline(band: np.ndarray) -> np.ndarray:
+    """The one-pixel outline (inner and outer border) of a boolean band."""
+    import cv2
+
+    b = band.astype(np.uint8)
+    return cv2.morphologyEx(b, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > 0
+
+
 def compose_view(mode: str, rgb: np.ndarray, alpha: np.ndarray | None, fg: np.ndarray | None,
-                 plate: np.ndarray | None, edge_color: tuple[int, int, int]) -> np.ndarray:
+                 plate: np.ndarray | None, edge_color: tuple[int, int, int], *, opacity: float = 0.5,
+                 band: np.ndarray | None = None) -> np.ndarray:
     """The uint8 picture of one view mode from same-sized arrays: ``rgb`` uint8 HxWx3, ``alpha``
     float HxW (None before the matte exists: the photo is shown), ``fg`` float HxWx3 foreground
     colours (None: the photo's own), ``plate`` float HxWx3 background (cutout on a colour, image
-    or blur; None: transparent). RGB, or premultiplied RGBA for transparency."""
+    or blur; None: transparent). RGB, or premultiplied RGBA for transparency. ``opacity``: the
+    overlay's red and the onion skin's fading; ``band``: boolean HxW, the refine band (``band``)."""
     if mode == "original" or alpha is None:
         return rgb
+    if mode == "band":
+        dimmed = (rgb.astype(np.float32) * 0.6 + 40).astype(np.uint8)
+        if band is not None:
+            dimmed[band_outline(band)] = edge_color
+        return dimmed
     if mode == "alpha":
         grey = np.round(np.clip(alpha, 0, 1) * 255).astype(np.uint8)
         return np.repeat(grey[..., None], 3, axis=2)
     a = np.clip(alpha, 0, 1)[..., None].astype(np.float32)
     colour = fg if fg is not None else rgb.astype(np.float32) / 255.0
+    if mode == "overlay":
+        tint = np.float32(opacity) * (1 - a)
+        photo = rgb.astype(np.float32) / 255.0
+        return np.round((photo * (1 - tint) + OVERLAY_RED * tint) * 255).astype(np.uint8)
+    if mode == "onion":
+        rest = (1 - a) * np.float32(1 - opacity)
+        photo = rgb.astype(np.float32) / 255.0
+        premultiplied = colour * a + photo * rest
+        return np.round(np.dstack([premultiplied, a + rest]) * 255).astype(np.uint8)
     if (mode == "cutout" and plate is None) or mode == "checker":
         premultiplied = np.round(colour * a * 255)
         return np.dstack([premultiplied, np.round(a * 255)]).astype(np.uint8)
