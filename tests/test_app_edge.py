@@ -173,3 +173,26 @@ def test_layered_tiff_and_crop_from_export(qtbot, win, tmp_path) -> None:
         assert im.mode == "RGBA" and im.size == (w, h)
         assert np.array_equal(np.asarray(im)[..., 3], array[..., 3])  # Pillow: the mask in place
     assert read_metadata(out)["crop"] == f"{x},{y},{w},{h}"
+
+
+def test_export_dialog_offers_layered_tiff_and_crop(qtbot, tmp_path, settings) -> None:
+    from app.dialogs.export import ExportDialog
+
+    src = tmp_path / "photo.jpg"
+    dlg = ExportDialog(src, 8, settings)
+    qtbot.addWidget(dlg)
+    dlg.what.setCurrentIndex(dlg.what.findData("layered"))
+    assert dlg.format.currentData() == "tiff" and dlg.path.text().endswith("photo_layered.tif")
+    png = dlg.format.model().item(dlg.format.findData("png"))
+    assert not png.isEnabled()
+    dlg.crop.setChecked(True)
+    dlg.padding.setText("a bit")
+    dlg.accept()
+    assert "padding" in dlg.problem.text() and dlg.result() == 0  # not accepted: the reason is shown
+    dlg.padding.setText("24")
+    dlg.path.setText(str(tmp_path / "out.tif"))
+    dlg.accept()
+    assert dlg.options() == ExportOptions("layered", "tiff", 8, False, "24")
+    again = ExportDialog(src, 8, settings)  # remembered
+    qtbot.addWidget(again)
+    assert again.options().what == "layered" and again.options().crop == "24"
