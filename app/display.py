@@ -22,6 +22,9 @@ Edge controls (``matting.edge_controls``) are previewed on the proxy: the adjust
 made in a worker (``proxy-edge``, the newest setting wins) with the settings scaled to the proxy;
 the band solve (edge radius) is cached per matte and radius, so the other controls only filter.
 Detail tiles and the loupe apply the full-resolution settings to their region plus a margin.
+While a control moves (``set_edge(..., draft=True)``) the visible panes get a draft picture made
+at ``DRAFT_SIDE`` from a reduced copy of the proxy, without the band solve (the band outline view
+follows the radius live); the full proxy picture follows when the change is committed.
 """
 from __future__ import annotations
 
@@ -46,6 +49,7 @@ PYRAMID_SMALLEST = 384  # the smallest pyramid level's long side is above this
 PICTURE_CACHE = 12
 PLATE_CACHE = 4
 DETAIL_DELAY_MS = 120
+DRAFT_SIDE = 1024  # long side of the pictures shown while an edge control moves
 RENDER_PRIORITY = 5  # display work goes before queued matte and foreground work
 
 
@@ -182,6 +186,8 @@ class DisplayPipeline(QObject):
         self.edge = EdgeSettings()
         self.opacity = 0.5  # overlay and onion skin
         self._solved: tuple[tuple, np.ndarray] | None = None  # ((alpha_version, radius), band-solved proxy alpha)
+        self.draft_edge: EdgeSettings | None = None  # the settings of the draft being made or shown
+        self._draft_base: tuple[tuple, tuple] | None = None  # ((alpha_version, fg_version), reduced arrays)
         self.pictures: OrderedDict[tuple, tuple[list[QImage], bool]] = OrderedDict()
         self.plates: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self.pending: set[str] = set()
@@ -234,12 +240,69 @@ class DisplayPipeline(QObject):
             self.proxy = replace(self.proxy, fg=small, fg_version=self.proxy.fg_version + 1)
             self.refresh()
 
-    def set_edge(self, edge: EdgeSettings) -> None:
-        """New edge settings: the proxy's matte is adjusted in a worker, then the views redraw."""
+    def set_edge(self, edge: EdgeSettings, draft: bool = False) -> None:
+        """New edge settings: the proxy's matte is adjusted in a worker, then the views redraw.
+        ``draft``: a control is moving; show a quick reduced picture only (see the module docstring)."""
+        if draft:
+            self._draft(edge)
+            return
+        shown_draft = self.draft_edge is not None
+        self.draft_edge = None  # a draft still being made is dropped
+        if shown_draft:
+            for pane in self.compare.panes:
+                if pane.canvas.content_key and pane.canvas.content_key[0] == "draft":
+                    pane.canvas.content_key = None  # refresh gives it the full picture again
         if edge == self.edge:
+            self.refresh()
             return
         self.edge = edge
         self._apply_edge()
+
+    def _draft(self, edge: EdgeSettings) -> None:
+        p = self.proxy
+        if p is None or p.alpha is None:
+            return
+        self.draft_edge = edge
+        modes = {pane.mode for pane in self.compare.visible_panes}
+        base_key = (p.alpha_version, p.fg_version)
+        base = self._draft_base[1] if self._draft_base is not None and self._draft_base[0] == base_key else None
+        plate = self.plates.get(self._plate_key())
+        background, colour, opacity = self.background, self.edge_color, self.opacity
+
+        def job(_progress, cancel):
+            b = base
+            if b is None:
+                size = proxy_size(*p.size, side=DRAFT_SIDE)
+                b = (reduce(p.rgb, size), reduce(p.alpha, size), None if p.fg is None else reduce(p.fg, size),
+                     size[0] / p.size[0])
+            rgb, alpha, fg, s = b
+            scaled = replace(edge.scaled(p.scale * s), radius=0)
+            adjusted = apply_edge_settings(rgb, alpha, scaled)
+            if fg is not None and edge.decontaminate < 1:
+                fg = decontaminate(rgb, fg, edge.decontaminate)
+            pictures = {}
+            for mode in modes:
+                check(cancel)
+                pl = None
+                if needs_plate(mode, background.kind):
+                    if plate is None:
+                        continue
+                    pl = reduce(plate, (rgb.shape[1], rgb.shape[0]))
+                band = edge_band(alpha, max(1.0, edge.radius * p.scale * s)) if mode == "band" else None
+                pixels = compose_view(mode, rgb, adjusted, fg, pl, colour, opacity=opacity, band=band)
+                pictures[mode] = (to_qimage(pixels), pixels.shape[2] == 4)
+            return b, pictures
+
+        self._job("draft", job, lambda r: self._draft_done(edge, base_key, *r))
+
+    def _draft_done(self, edge: EdgeSettings, base_key: tuple, base: tuple, pictures: dict) -> None:
+        self._draft_base = (base_key, base)
+        if edge is not self.draft_edge:
+            return  # a newer draft is coming, or the change was committed meanwhile
+        for pane in self.compare.visible_panes:
+            if pane.mode in pictures:
+                image, has_alpha = pictures[pane.mode]
+                pane.canvas.set_picture(image, ("draft", id(edge), pane.mode), has_alpha)
 
     def set_opacity(self, opacity: float) -> None:
         self.opacity = float(opacity)
@@ -358,7 +421,7 @@ class DisplayPipeline(QObject):
             return
         for i, pane in enumerate(self.compare.panes):
             canvas = pane.canvas
-            if not pane.isVisible() or canvas.content_key is None:
+            if not pane.isVisible() or canvas.content_key is None or canvas.content_key[0] == "draft":
                 continue
             if self.proxy.scale >= 1.0 or canvas.zoom <= self.proxy.scale * 1.01:  # the proxy is enough
                 canvas.clear_detail()

@@ -125,7 +125,7 @@ class MainWindow(QMainWindow):
         self.brush_panel.applyRequested.connect(self.apply_refinement)
         self.brush_panel.resetRequested.connect(self.reset_matte)
         self.edge_panel = EdgePanel()
-        self.edge_panel.previewed.connect(self.display.set_edge)
+        self.edge_panel.previewed.connect(lambda edge: self.display.set_edge(edge, draft=True))
         self.edge_panel.committed.connect(self._edge_committed)
         self.edge_panel.opacityChanged.connect(self.display.set_opacity)
         self.loupe = Loupe()

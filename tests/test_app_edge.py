@@ -196,3 +196,23 @@ def test_export_dialog_offers_layered_tiff_and_crop(qtbot, tmp_path, settings) -
     again = ExportDialog(src, 8, settings)  # remembered
     qtbot.addWidget(again)
     assert again.options().what == "layered" and again.options().crop == "24"
+
+
+def test_a_drag_shows_quick_drafts_and_commits_once_on_release(qtbot, win) -> None:
+    win.set_layout("single")
+    win.set_view("alpha")
+    settle(qtbot, win)
+    canvas = win.compare.panes[0].canvas
+    slider = win.edge_panel.sliders["shift"]
+    slider.setSliderDown(True)
+    for value in (-2, -6, -10):  # a drag: several positions, the slider held down
+        slider.setValue(value)
+    qtbot.waitUntil(lambda: canvas.content_key is not None and canvas.content_key[0] == "draft", timeout=TIMEOUT)
+    assert win.doc.edge == EdgeSettings() and win.doc.undo_stack.count() == 0  # nothing committed yet
+    draft = _grab(canvas)
+    slider.setSliderDown(False)  # release
+    settle(qtbot, win)
+    assert win.doc.edge == EdgeSettings(shift=-5.0) and win.doc.undo_stack.count() == 1
+    assert canvas.content_key[0] == "alpha"  # the full picture replaced the draft
+    full = _grab(canvas)
+    assert np.abs(draft.astype(int) - full.astype(int)).mean() < 8  # the draft looked like the result
