@@ -3,7 +3,6 @@ in place), crop to the subject, decontaminate in the renderer, edge controls and
 alpha through the command line and the batch (the shipped network on real photos)."""
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +13,7 @@ import tifffile
 from PIL import Image
 
 from matting.batch import BatchOptions, plan_batch, run_batch
-from matting.compose import estimate_foreground, unit
+from matting.compose import estimate_foreground
 from matting.crop import Padding, parse_padding, subject_box
 from matting.edge_controls import EdgeSettings, apply_edge_settings
 from matting.engine import MattingEngine

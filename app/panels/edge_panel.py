@@ -7,8 +7,6 @@ document. ``set_settings`` shows settings without emitting (undo, restore). Valu
 of the full-resolution photo; contrast and decontaminate in percent."""
 from __future__ import annotations
 
-from dataclasses import replace
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QDoubleSpinBox, QGridLayout, QGroupBox, QLabel, QPushButton, QSlider, QVBoxLayout,
                                QWidget)
@@ -135,8 +133,3 @@ class EdgePanel(QGroupBox):
     def _opacity_moved(self, value: int) -> None:
         self.opacity_label.setText(f"View opacity: {value} %")
         self.opacityChanged.emit(value / 100.0)
-
-
-def with_value(settings: EdgeSettings, name: str, value: float) -> EdgeSettings:
-    """``settings`` with one control changed (tests, the bench)."""
-    return replace(settings, **{name: value})
