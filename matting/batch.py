@@ -3,7 +3,8 @@
 Public API:
   ``BatchOptions``: outputs (cutout, alpha, composite), format (png, tiff, webp; a composite
       may also be jpg), recursion, clash rule, background for composites, premultiplied,
-      refine_edges (closed-form on the network's soft edge, ``matting.refine.refine_auto``).
+      refine_edges (closed-form on the network's soft edge, ``matting.refine.refine_auto``),
+      bit_depth (None: the photo's; 8 or 16 for PNG and TIFF), quality (JPEG).
   ``plan_batch(indir, outdir, options) -> list[BatchItem]``: every image below ``indir`` (its
       subfolders mirrored in ``outdir`` when recursive, symlinked folders followed; ``outdir``
       itself is never read, and files MSIA Matte wrote are never inputs: they are listed as
@@ -60,6 +61,8 @@ class BatchOptions:
     background: Background = field(default_factory=lambda: Background("color", (255, 255, 255)))
     premultiplied: bool = False
     refine_edges: bool = False  # matting.refine.refine_auto on the network's soft edge
+    bit_depth: int | None = None  # None: the photo's (PNG, TIFF); 8 or 16
+    quality: int = 95  # JPEG quality
 
     def __post_init__(self) -> None:
         self.outputs = tuple(self.outputs)
@@ -75,13 +78,18 @@ class BatchOptions:
 
     def spec(self, kind: str) -> OutputSpec:
         """How ``matting.output`` renders and writes an output of ``kind``."""
-        return OutputSpec(kind, self.format, None, self.premultiplied and kind == "cutout", self.background)
+        return OutputSpec(kind, self.format, self.bit_depth, self.premultiplied and kind == "cutout", self.background,
+                          self.quality)
 
     def settings(self, kind: str) -> dict[str, str]:
         """What an output of ``kind`` records about how it was made (with the model's info)."""
         out = {"output": kind, "refine_edges": str(self.refine_edges).lower()}
         if kind == "cutout":
             out["premultiplied"] = str(self.premultiplied).lower()
+        if self.bit_depth:
+            out["bit_depth"] = str(self.bit_depth)
+        if self.format == "jpg":
+            out["quality"] = str(self.quality)
         if kind == "composite":
             b = self.background
             out["background"] = {"color": "#%02x%02x%02x" % b.color, "image": str(b.image)}.get(b.kind, b.kind)

@@ -1,0 +1,247 @@
+"""Edge-aware brushes: a quick-selection stroke that grows to the image's edges, and the band
+re-solve a refine-edge stroke asks for. NumPy and OpenCV only (no Qt); the app runs these in
+workers, ``bench/quick_select_strokes.py`` replays them against a reference.
+
+Public API:
+  ``rasterise_stroke(points, radius, shape) -> bool HxW``: a polyline of (x, y) points swept by a
+      disc of ``radius`` pixels (what the brushes paint).
+  ``grow_stroke(rgb, alpha, stroke, radius, add=True, method=DEFAULT_METHOD) -> Selection``: the
+      pixels a quick-selection stroke selects: the stroke grown, inside a window around it, up to
+      the image's edges. ``add``: the stroke adds to the subject (else it removes from it).
+  ``apply_selection(rgb, alpha, selection, add, progress, cancel) -> float32 alpha``: the matte with
+      the selection made foreground (or background) and the new boundary re-solved with
+      closed-form matting (``matting.refine.refine_with_trimap``), so the edge stays soft.
+  ``quick_select(rgb, alpha, points, radius, add, method, ...)``: both in one call.
+  ``refine_band(rgb, alpha, band, progress, cancel) -> float32 alpha``: closed-form matting on the
+      painted band (the refine-edge brush), the rest of the matte fixed; ``refine_with_strokes``
+      of ``matting.refine`` with only an unknown stroke.
+
+How a stroke grows. The window is the stroke's bounding box grown by ``REACH`` brush radii on each
+side, reduced so that its long side is at most ``WORK_SIDE`` pixels (so that a stroke costs about
+the same on a 1 MP and a 50 MP photo). Inside it the pixels are seeded from what is known:
+  * the stroke itself is the selected class;
+  * the pixels the matte already gives that class (alpha >= 0.5 when adding) probably are;
+  * the window's border pixels of the other class, farther than two radii from the stroke, are
+    the other class for sure; the rest probably are.
+Three ways of growing were implemented and measured on the 14 trimap photos of
+``../shared/data/photos`` (``bench/quick_select_strokes.py``; the table is in
+``bench/results/quick_select_strokes.md``):
+  * ``grabcut``: OpenCV's GrabCut (colour models and a graph cut) on those seeds;
+  * ``geodesic``: each pixel goes to the seed it is closer to along a path whose length is the
+    colour change crossed (Dijkstra on the 8-connected pixel graph; edges are long);
+  * ``superpixels``: Felzenszwalb's graph segments (scikit-image, when installed) touched by the
+    stroke, except segments that hold other-class seeds.
+The selected pixels are kept only where they are connected to the stroke.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import cv2
+import numpy as np
+
+from .compose import unit
+from .progress import CancelFn, ProgressFn, check, report
+from .refine import MARGIN, UNKNOWN, refine_with_trimap, trimap_from_alpha
+
+METHODS = ("grabcut", "geodesic", "superpixels")
+DEFAULT_METHOD = "grabcut"  # chosen by bench/quick_select_strokes.py (module docstring)
+WORK_SIDE = 320  # the window's long side, in pixels, where the growing is computed
+REACH = 4.0  # the window reaches this many brush radii past the stroke's bounding box
+MIN_REACH = 24  # ... and at least this many pixels
+GRABCUT_ITERATIONS = 4
+GEODESIC_CONTRAST = 40.0  # path cost of a colour step of 1.0 (unit RGB), against 1 per pixel moved
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The pixels a stroke selected: ``mask`` (bool) over the photo area ``window`` (y, x slices)."""
+
+    window: tuple[slice, slice]
+    mask: np.ndarray
+
+    @property
+    def empty(self) -> bool:
+        return not self.mask.any()
+
+
+def rasterise_stroke(points: Sequence[tuple[float, float]], radius: float, shape: tuple[int, ...]) -> np.ndarray:
+    """A polyline of (x, y) points swept by a disc of ``radius`` pixels, as a bool mask of
+    ``shape[:2]``."""
+    mask = np.zeros(shape[:2], np.uint8)
+    pts = [(int(round(x)), int(round(y))) for x, y in points]
+    r = max(1, int(round(radius)))
+    for a, b in zip(pts, pts[1:] or pts):
+        cv2.line(mask, a, b, 1, thickness=2 * r)
+    for p in pts[:1] + pts[-1:]:
+        cv2.circle(mask, p, r, 1, -1)
+    return mask.astype(bool)
+
+
+def stroke_window(stroke: np.ndarray, radius: float) -> tuple[slice, slice] | None:
+    """The stroke's bounding box grown by ``REACH`` radii (at least ``MIN_REACH`` px), clipped."""
+    ys, xs = np.nonzero(stroke)
+    if not len(ys):
+        return None
+    reach = int(round(max(MIN_REACH, REACH * radius)))
+    h, w = stroke.shape
+    return (slice(max(0, ys.min() - reach), min(h, ys.max() + reach + 1)),
+            slice(max(0, xs.min() - reach), min(w, xs.max() + reach + 1)))
+
+
+def _seeds(alpha: np.ndarray, stroke: np.ndarray, radius: float, add: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(sure selected, probably selected, sure other) masks of a window at working scale."""
+    already = alpha >= 0.5 if add else alpha < 0.5
+    border = np.zeros(stroke.shape, bool)
+    border[[0, -1], :] = True
+    border[:, [0, -1]] = True
+    far = cv2.distanceTransform((~stroke).astype(np.uint8), cv2.DIST_L2, 3) > 2 * radius
+    return stroke, already & ~stroke, border & far & ~already
+
+
+def _grabcut(image: np.ndarray, sure: np.ndarray, probable: np.ndarray, other: np.ndarray) -> np.ndarray:
+    mask = np.full(sure.shape, cv2.GC_PR_BGD, np.uint8)
+    mask[probable] = cv2.GC_PR_FGD
+    mask[other] = cv2.GC_BGD
+    mask[sure] = cv2.GC_FGD
+    if not (mask == cv2.GC_BGD).any() and not (mask == cv2.GC_PR_BGD).any():
+        return np.ones(sure.shape, bool)
+    bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
+    img = np.ascontiguousarray(np.round(image * 255).astype(np.uint8))
+    try:
+        cv2.grabCut(img, mask, None, bgd, fgd, GRABCUT_ITERATIONS, cv2.GC_INIT_WITH_MASK)
+    except cv2.error:  # a colour model with too few distinct samples: nothing grows
+        return sure.copy()
+    return (mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)
+
+
+def _geodesic(image: np.ndarray, sure: np.ndarray, _probable: np.ndarray, other: np.ndarray) -> np.ndarray:
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    h, w = sure.shape
+    index = np.arange(h * w).reshape(h, w)
+    rows, cols, costs = [], [], []
+    for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
+        ys, ye = 0, h - dy
+        xs, xe = max(0, -dx), w - max(0, dx)
+        a = index[ys:ye, xs:xe]
+        b = index[ys + dy : ye + dy, xs + dx : xe + dx]
+        step = np.linalg.norm(image[ys:ye, xs:xe] - image[ys + dy : ye + dy, xs + dx : xe + dx], axis=2)
+        rows.append(a.ravel())
+        cols.append(b.ravel())
+        costs.append((np.hypot(dy, dx) + GEODESIC_CONTRAST * step).ravel())
+    graph = coo_matrix((np.concatenate(costs), (np.concatenate(rows), np.concatenate(cols))), shape=(h * w, h * w)).tocsr()
+    to_sure = dijkstra(graph, directed=False, indices=np.flatnonzero(sure), min_only=True).reshape(h, w)
+    if not other.any():
+        return to_sure <= np.percentile(to_sure, 50)
+    to_other = dijkstra(graph, directed=False, indices=np.flatnonzero(other), min_only=True).reshape(h, w)
+    return to_sure < to_other
+
+
+def _superpixels(image: np.ndarray, sure: np.ndarray, _probable: np.ndarray, other: np.ndarray) -> np.ndarray:
+    from skimage.segmentation import felzenszwalb
+
+    labels = felzenszwalb(image, scale=100, sigma=0.8, min_size=max(20, sure.size // 2000))
+    touched = np.unique(labels[sure])
+    blocked = np.unique(labels[other])
+    chosen = np.setdiff1d(touched, blocked)
+    return np.isin(labels, chosen) | sure
+
+
+GROWERS = {"grabcut": _grabcut, "geodesic": _geodesic, "superpixels": _superpixels}
+
+
+def grow_stroke(rgb: np.ndarray, alpha: np.ndarray, stroke: np.ndarray, radius: float, add: bool = True,
+                method: str = DEFAULT_METHOD) -> Selection:
+    """The pixels a quick-selection stroke (bool mask ``stroke`` of a brush of ``radius`` px)
+    selects, grown to the edges of ``rgb`` (uint8/uint16/float HxWx3) within a window around it;
+    ``alpha`` (float HxW) is the current matte. See the module docstring."""
+    if method not in GROWERS:
+        raise ValueError(f"quick-selection method must be one of {', '.join(METHODS)}, got {method!r}")
+    win = stroke_window(stroke, radius)
+    if win is None:
+        return Selection((slice(0, 0), slice(0, 0)), np.zeros((0, 0), bool))
+    h, w = stroke[win].shape
+    s = min(1.0, WORK_SIDE / max(h, w))
+    size = (max(2, round(w * s)), max(2, round(h * s)))
+    image = cv2.resize(unit(rgb[win]).astype(np.float32), size, interpolation=cv2.INTER_AREA)
+    small_alpha = cv2.resize(np.asarray(alpha[win], np.float32), size, interpolation=cv2.INTER_AREA)
+    small_stroke = cv2.resize(stroke[win].astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
+    if not small_stroke.any():
+        small_stroke = cv2.resize(stroke[win].astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
+    sure, probable, other = _seeds(small_alpha, small_stroke, radius * s, add)
+    grown = GROWERS[method](image, sure, probable, other) | sure
+    grown = _connected_to(grown, sure)
+    full = cv2.resize(grown.astype(np.uint8), (w, h), interpolation=cv2.INTER_LINEAR) > 0
+    return Selection(win, full | stroke[win])
+
+
+def _connected_to(mask: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+    """The parts of ``mask`` (8-connected) that hold a seed pixel."""
+    n, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
+    keep = np.zeros(n, bool)
+    keep[np.unique(labels[seeds & mask])] = True
+    keep[0] = False
+    return keep[labels]
+
+
+def edge_band(scale: float) -> int:
+    """Half-width in photo pixels of the band re-solved around a selection's new edge: the
+    growing was computed at ``scale`` (working pixels per photo pixel), so its edge is only
+    known to about one working pixel; at least 2 px."""
+    return max(2, int(np.ceil(1.5 / max(scale, 1e-6))))
+
+
+def apply_selection(rgb: np.ndarray, alpha: np.ndarray, selection: Selection, add: bool = True,
+                    progress: ProgressFn = None, cancel: CancelFn = None) -> np.ndarray:
+    """A new matte (float32, ``alpha`` is not changed): the selected pixels made foreground (or,
+    ``add=False``, background), then a band around the edge this created re-solved with
+    closed-form matting; nothing outside the selection's window (plus ``MARGIN``) changes."""
+    out = np.array(alpha, np.float32, copy=True)
+    if selection.empty:
+        return out
+    ys, xs = selection.window
+    h, w = alpha.shape
+    # the crop the solve sees: the window plus context
+    cy = slice(max(0, ys.start - MARGIN), min(h, ys.stop + MARGIN))
+    cx = slice(max(0, xs.start - MARGIN), min(w, xs.stop + MARGIN))
+    mask = np.zeros((cy.stop - cy.start, cx.stop - cx.start), bool)
+    mask[ys.start - cy.start : ys.stop - cy.start, xs.start - cx.start : xs.stop - cx.start] = selection.mask
+    crop = out[cy, cx]
+    changed = mask & ((crop < 0.5) if add else (crop >= 0.5))
+    crop[mask] = 1.0 if add else 0.0
+    if not changed.any():
+        out[cy, cx] = crop
+        return out
+    check(cancel)
+    scale = min(1.0, WORK_SIDE / max(ys.stop - ys.start, xs.stop - xs.start))
+    b = edge_band(scale)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * b + 1, 2 * b + 1))
+    ch = changed.astype(np.uint8)
+    band = (cv2.dilate(ch, kernel) > 0) & ~(cv2.erode(ch, kernel) > 0)  # the new edge, both sides
+    trimap = trimap_from_alpha(crop)
+    trimap[band] = UNKNOWN
+    out[cy, cx] = refine_with_trimap(rgb[cy, cx], trimap, crop, band, progress, cancel)
+    report(progress, 1.0)
+    return out
+
+
+def quick_select(rgb: np.ndarray, alpha: np.ndarray, points: Sequence[tuple[float, float]], radius: float,
+                 add: bool = True, method: str = DEFAULT_METHOD, progress: ProgressFn = None,
+                 cancel: CancelFn = None) -> np.ndarray:
+    """One quick-selection stroke through ``points`` (x, y) applied to ``alpha``: the new matte."""
+    stroke = rasterise_stroke(points, radius, alpha.shape)
+    selection = grow_stroke(rgb, alpha, stroke, radius, add, method)
+    check(cancel)
+    return apply_selection(rgb, alpha, selection, add, progress, cancel)
+
+
+def refine_band(rgb: np.ndarray, alpha: np.ndarray, band: np.ndarray, progress: ProgressFn = None,
+                cancel: CancelFn = None) -> np.ndarray:
+    """The refine-edge brush: closed-form matting on the painted ``band`` (bool HxW), seeded by
+    and joined to the current matte."""
+    from .refine import refine_with_strokes
+
+    return refine_with_strokes(rgb, alpha, unknown=band, progress=progress, cancel=cancel)
