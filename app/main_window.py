@@ -410,6 +410,7 @@ class MainWindow(QMainWindow):
 
     def batch_dialog(self) -> BatchDialog:
         dlg = BatchDialog(self.engine.fresh, self.background_panel.background(), self.settings, self.workers, self)
+        dlg.openRequested.connect(self.open_path)
         dlg.show()
         return dlg
 

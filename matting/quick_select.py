@@ -16,13 +16,15 @@ Public API:
       painted band (the refine-edge brush), the rest of the matte fixed; ``refine_with_strokes``
       of ``matting.refine`` with only an unknown stroke.
 
-How a stroke grows. The window is the stroke's bounding box grown by ``REACH`` brush radii on each
-side, reduced so that its long side is at most ``WORK_SIDE`` pixels (so that a stroke costs about
+How a stroke grows. The window is the stroke's bounding box grown on each side by ``REACH`` brush
+radii or the stroke's length, whichever is more, reduced so that its long side is at most ``WORK_SIDE`` pixels (so that a stroke costs about
 the same on a 1 MP and a 50 MP photo). Inside it the pixels are seeded from what is known:
   * the stroke itself is the selected class;
   * the pixels the matte already gives that class (alpha >= 0.5 when adding) probably are;
-  * the window's border pixels of the other class, farther than two radii from the stroke, are
-    the other class for sure; the rest probably are.
+  * the window's border pixels of the other class, farther than two radii from the stroke and
+    unlike every colour under it, are the other class for sure; the rest probably are.
+A selection that reaches the window's side is computed again in a window twice as large (twice at
+most), so a stroke inside a large missed region fills it up to its edges.
 Three ways of growing were implemented and measured on the 14 trimap photos of
 ``../shared/data/photos`` (``bench/quick_select_strokes.py``; the table is in
 ``bench/results/quick_select_strokes.md``):
@@ -51,6 +53,9 @@ WORK_SIDE = 320  # the window's long side, in pixels, where the growing is compu
 REACH = 4.0  # the window reaches this many brush radii past the stroke's bounding box
 MIN_REACH = 24  # ... and at least this many pixels
 GRABCUT_ITERATIONS = 4
+MAX_GROW = 2  # a selection reaching the window's side is grown again in a window up to 2**MAX_GROW as large
+SAMPLES = 400  # stroke colours compared with the window's border
+LIKE_STROKE = 0.08  # unit-RGB distance under which a border pixel is like the stroke (no sure seed)
 GEODESIC_CONTRAST = 40.0  # path cost of a colour step of 1.0 (unit RGB), against 1 per pixel moved
 
 
@@ -79,25 +84,46 @@ def rasterise_stroke(points: Sequence[tuple[float, float]], radius: float, shape
     return mask.astype(bool)
 
 
-def stroke_window(stroke: np.ndarray, radius: float) -> tuple[slice, slice] | None:
-    """The stroke's bounding box grown by ``REACH`` radii (at least ``MIN_REACH`` px), clipped."""
+def stroke_window(stroke: np.ndarray, radius: float, grow: float = 1.0) -> tuple[slice, slice] | None:
+    """The stroke's bounding box grown by ``REACH`` radii, at least ``MIN_REACH`` px and at least
+    the stroke's own extent (times ``grow``), clipped to the photo."""
     ys, xs = np.nonzero(stroke)
     if not len(ys):
         return None
-    reach = int(round(max(MIN_REACH, REACH * radius)))
+    extent = max(ys.max() - ys.min(), xs.max() - xs.min())
+    reach = int(round(grow * max(MIN_REACH, REACH * radius, extent)))
     h, w = stroke.shape
     return (slice(max(0, ys.min() - reach), min(h, ys.max() + reach + 1)),
             slice(max(0, xs.min() - reach), min(w, xs.max() + reach + 1)))
 
 
-def _seeds(alpha: np.ndarray, stroke: np.ndarray, radius: float, add: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(sure selected, probably selected, sure other) masks of a window at working scale."""
+def _seeds(image: np.ndarray, alpha: np.ndarray, stroke: np.ndarray, radius: float,
+           add: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(sure selected, probably selected, sure other) masks of a window at working scale. Sure
+    other: border pixels of the other class, farther than two radii from the stroke and unlike
+    every colour under the stroke (a border inside the region being fixed is no evidence)."""
     already = alpha >= 0.5 if add else alpha < 0.5
     border = np.zeros(stroke.shape, bool)
     border[[0, -1], :] = True
     border[:, [0, -1]] = True
     far = cv2.distanceTransform((~stroke).astype(np.uint8), cv2.DIST_L2, 3) > 2 * radius
-    return stroke, already & ~stroke, border & far & ~already
+    candidates = border & far & ~already
+    samples = image[stroke]
+    if len(samples) > SAMPLES:
+        samples = samples[np.linspace(0, len(samples) - 1, SAMPLES).astype(int)]
+    ys, xs = np.nonzero(candidates)
+    if len(ys) and len(samples):
+        near = np.linalg.norm(image[ys, xs][:, None, :] - samples[None, :, :], axis=2).min(1)
+        candidates[ys[near < LIKE_STROKE], xs[near < LIKE_STROKE]] = False
+    return stroke, already & ~stroke, candidates
+
+
+def _touches_border(mask: np.ndarray, win: tuple[slice, slice], shape: tuple[int, int]) -> bool:
+    """``mask`` reaches a side of the window that is not a side of the photo."""
+    ys, xs = win
+    sides = ((ys.start > 0, mask[0, :]), (ys.stop < shape[0], mask[-1, :]), (xs.start > 0, mask[:, 0]),
+             (xs.stop < shape[1], mask[:, -1]))
+    return any(inner and side.any() for inner, side in sides)
 
 
 def _grabcut(image: np.ndarray, sure: np.ndarray, probable: np.ndarray, other: np.ndarray) -> np.ndarray:
@@ -157,12 +183,26 @@ def grow_stroke(rgb: np.ndarray, alpha: np.ndarray, stroke: np.ndarray, radius: 
                 method: str = DEFAULT_METHOD) -> Selection:
     """The pixels a quick-selection stroke (bool mask ``stroke`` of a brush of ``radius`` px)
     selects, grown to the edges of ``rgb`` (uint8/uint16/float HxWx3) within a window around it;
-    ``alpha`` (float HxW) is the current matte. See the module docstring."""
+    ``alpha`` (float HxW) is the current matte. A selection that reaches the window's side is
+    grown again in a window twice as large (at most ``MAX_GROW`` times). See the module docstring."""
     if method not in GROWERS:
         raise ValueError(f"quick-selection method must be one of {', '.join(METHODS)}, got {method!r}")
-    win = stroke_window(stroke, radius)
-    if win is None:
-        return Selection((slice(0, 0), slice(0, 0)), np.zeros((0, 0), bool))
+    grow = 1.0
+    while True:
+        win = stroke_window(stroke, radius, grow)
+        if win is None:
+            return Selection((slice(0, 0), slice(0, 0)), np.zeros((0, 0), bool))
+        grown, size = _grow_in(rgb, alpha, stroke, radius, add, method, win)
+        if grow >= 2 ** MAX_GROW or not _touches_border(grown, win, stroke.shape):
+            break
+        grow *= 2
+    h, w = stroke[win].shape
+    full = cv2.resize(grown.astype(np.uint8), (w, h), interpolation=cv2.INTER_LINEAR) > 0
+    return Selection(win, full | stroke[win])
+
+
+def _grow_in(rgb, alpha, stroke, radius, add, method, win) -> tuple[np.ndarray, tuple[int, int]]:
+    """The grown selection of one window, at working scale, and that scale's (w, h)."""
     h, w = stroke[win].shape
     s = min(1.0, WORK_SIDE / max(h, w))
     size = (max(2, round(w * s)), max(2, round(h * s)))
@@ -171,11 +211,9 @@ def grow_stroke(rgb: np.ndarray, alpha: np.ndarray, stroke: np.ndarray, radius: 
     small_stroke = cv2.resize(stroke[win].astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
     if not small_stroke.any():
         small_stroke = cv2.resize(stroke[win].astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
-    sure, probable, other = _seeds(small_alpha, small_stroke, radius * s, add)
+    sure, probable, other = _seeds(image, small_alpha, small_stroke, radius * s, add)
     grown = GROWERS[method](image, sure, probable, other) | sure
-    grown = _connected_to(grown, sure)
-    full = cv2.resize(grown.astype(np.uint8), (w, h), interpolation=cv2.INTER_LINEAR) > 0
-    return Selection(win, full | stroke[win])
+    return _connected_to(grown, sure), size
 
 
 def _connected_to(mask: np.ndarray, seeds: np.ndarray) -> np.ndarray:
