@@ -49,7 +49,7 @@ from .progress import CancelFn, ProgressFn, check, report
 from .refine import MARGIN, UNKNOWN, refine_with_trimap, trimap_from_alpha
 
 METHODS = ("grabcut", "geodesic", "superpixels")
-DEFAULT_METHOD = "grabcut"  # chosen by bench/quick_select_strokes.py (module docstring)
+DEFAULT_METHOD = "superpixels"  # chosen by bench/quick_select_strokes.py (module docstring)
 WORK_SIDE = 200  # the window's long side, in pixels, where the growing is computed (GrabCut ~0.1 s)
 REACH = 4.0  # the window reaches this many brush radii past the stroke's bounding box
 MIN_REACH = 24  # ... and at least this many pixels
