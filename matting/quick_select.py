@@ -57,6 +57,7 @@ GRABCUT_ITERATIONS = 3
 MAX_GROW = 2  # a selection reaching the window's side is grown again in a window up to 2**MAX_GROW as large
 SAMPLES = 64  # stroke colours each window pixel is compared with
 LIKE_STROKE = 0.08  # unit-RGB distance under which a border pixel is like the stroke (no sure seed)
+MIN_BAND = 6  # px: the band re-solved around a selection's new edge is at least this wide on each side
 GEODESIC_CONTRAST = 40.0  # path cost of a colour step of 1.0 (unit RGB), against 1 per pixel moved
 
 
@@ -237,8 +238,9 @@ def _connected_to(mask: np.ndarray, seeds: np.ndarray) -> np.ndarray:
 def edge_band(scale: float) -> int:
     """Half-width in photo pixels of the band re-solved around a selection's new edge: the
     growing was computed at ``scale`` (working pixels per photo pixel), so its edge is only
-    known to about one working pixel; at least 2 px."""
-    return max(2, int(np.ceil(1.5 / max(scale, 1e-6))))
+    known to about one working pixel; at least ``MIN_BAND`` px, since segments stop at the
+    strong colour change and leave the soft part of an edge (hair, blur) outside."""
+    return max(MIN_BAND, int(np.ceil(1.5 / max(scale, 1e-6))))
 
 
 def apply_selection(rgb: np.ndarray, alpha: np.ndarray, selection: Selection, add: bool = True,
