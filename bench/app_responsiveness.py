@@ -192,12 +192,17 @@ def main() -> int:
     if args.json:
         args.json.write_text(json.dumps({"photo": str(photo), "size": [w, h], "cli_seconds": cli_seconds,
                                          "rows": rows, "peak_gb": peak_gb}, indent=1))
+    close(window, tmp)
+    return 0
+
+
+def close(window, tmp: Path) -> None:
+    """Stop the window's workers and remove the temporary folder (the photo made for the bench)."""
     window.workers.cancel_all()
     window.workers.wait(30000)
     for f in tmp.iterdir():
         f.unlink()
     tmp.rmdir()
-    return 0
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from app_responsiveness import DEFAULT_SOURCES, ROOT, Heartbeat, make_photo, settled, wait_until
+from app_responsiveness import DEFAULT_SOURCES, ROOT, Heartbeat, close, make_photo, settled, wait_until
 
 # (brush, stroke from, stroke to, as fractions of the photo's width and height)
 STROKES = (("foreground", (0.45, 0.55), (0.55, 0.55)), ("quick_add", (0.45, 0.6), (0.55, 0.6)),
@@ -105,11 +105,7 @@ def main() -> int:
     print(f"\nlongest GUI-thread block overall: {max(r['block_ms'] for r in rows):.0f} ms (target <= 100 ms)")
     if args.json:
         args.json.write_text(json.dumps({"photo": str(photo), "size": [w, h], "rows": rows}, indent=1))
-    window.workers.cancel_all()
-    window.workers.wait(30000)
-    for f in tmp.iterdir():
-        f.unlink()
-    tmp.rmdir()
+    close(window, tmp)
     return 0
 
 

@@ -178,6 +178,7 @@ def main() -> None:
               "| photo | network SAD | target SAD | " + " | ".join(curves) + " |",
               "|---|---:|---:|" + "---:|" * len(curves)]
     totals = {k: 0 for k in curves}
+    base_totals = {k: 0 for k in curves}  # the base brush's strokes on the photos ``k`` reached
     reached = {k: 0 for k in curves}
     for i, stem in enumerate(stems):
         target = curves[base][i][-1]
@@ -187,10 +188,11 @@ def main() -> None:
             cells.append("-" if n is None else str(n))
             if n is not None:
                 totals[name] += n
+                base_totals[name] += strokes_to_reach(curves[base][i], target)
                 reached[name] += 1
         lines.append(f"| {stem} | {curves[base][i][0]:.2f} | {target:.2f} | " + " | ".join(cells) + " |")
-    lines.append("| **total (photos reached)** | | | " + " | ".join(f"**{totals[k]}** ({reached[k]}/{len(stems)})"
-                                                          for k in curves) + " |")
+    lines.append("| **total on the photos reached** (photos; erase/restore on the same photos) | | | " +
+                 " | ".join(f"**{totals[k]}** ({reached[k]}/{len(stems)}; {base_totals[k]})" for k in curves) + " |")
     print("\n" + "\n".join(lines))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(lines) + "\n")

@@ -5,7 +5,7 @@ the real window (offscreen) with the mouse as a designer would:
 
   * ``edge_brushes_painting.png``: a quick-selection stroke being painted on the astronaut (the
     live stroke and the brush-size cursor), the matte before it in the second pane;
-  * ``edge_brushes_after.png``: after two quick-selection strokes (add the suit, remove the wall),
+  * ``edge_brushes_after.png``: after four quick-selection strokes (three over the suit, one on the wall),
     photo and cutout side by side;
   * ``batch_review.png``: the review grid after a batch of the sample photos.
 """
@@ -81,7 +81,9 @@ def main() -> int:
     w.grab().save(str(args.out / "edge_brushes_painting.png"))
     QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, canvas.mapFromScene(QPointF(*suit[-1])))
     wait(lambda: ready["applied"] > 0 and not w.edge_brushes.busy and not w.display_busy())
-    stroke("quick_remove", 10, [(300, 60), (330, 110)])
+    stroke("quick_add", 10, [(45, 360), (60, 470)])  # the arm
+    stroke("quick_add", 10, [(310, 330), (340, 420)])  # her left side
+    stroke("quick_remove", 10, [(300, 60), (330, 110)])  # the wall
     w.brush_panel.select(None)
     w.set_pane_modes("original", "cutout")
     w.background_panel.set_color(__import__("PySide6.QtGui", fromlist=["QColor"]).QColor("#3a7bd5"))

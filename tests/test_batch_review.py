@@ -18,16 +18,9 @@ from matting.batch import BatchOptions
 from matting.output import OutputSpec
 
 from .test_app import TIMEOUT
-from .test_app_display import _finish, _settings, _window
+from .test_app_display import win  # noqa: F401 (the window fixture)
 
 SAMPLES = Path(__file__).resolve().parents[1] / "resources" / "samples"
-
-
-@pytest.fixture()
-def win(qtbot, tmp_path, small_model_path):
-    w = _window(qtbot, _settings(tmp_path), small_model_path)
-    yield w
-    _finish(w)
 
 
 @pytest.fixture()
@@ -38,6 +31,16 @@ def photos(tmp_path) -> Path:
         with Image.open(SAMPLES / name) as im:
             im.reduce(2).save(src / name, quality=95)
     return src
+
+
+def _dialog(win, photos: Path, outputs: tuple[str, ...], fmt: str):
+    """The batch dialog with ``photos`` as input, only ``outputs`` ticked, in ``fmt``."""
+    dlg = win.batch_dialog()
+    dlg.indir.setText(str(photos))
+    for kind, box in dlg.outputs.items():
+        box.setChecked(kind in outputs)
+    dlg.format.setCurrentText(fmt)
+    return dlg
 
 
 def _run(qtbot, dlg, outdir: Path):
@@ -52,11 +55,7 @@ def _choose(box, data) -> None:
 
 
 def test_jpeg_quality_and_background_are_chosen_in_the_dialog(qtbot, win, photos, tmp_path) -> None:
-    dlg = win.batch_dialog()
-    dlg.indir.setText(str(photos))
-    for kind, box in dlg.outputs.items():
-        box.setChecked(kind == "composite")
-    dlg.format.setCurrentText("jpg")
+    dlg = _dialog(win, photos, ("composite",), "jpg")
     assert dlg.quality.isEnabled() and not dlg.bit_depth.isEnabled()  # only what JPEG uses
     _choose(dlg.background_box, "#000000")
     sizes = {}
@@ -79,11 +78,7 @@ def test_jpeg_quality_and_background_are_chosen_in_the_dialog(qtbot, win, photos
 
 
 def test_bit_depth_is_chosen_in_the_dialog_and_written(qtbot, win, photos, tmp_path) -> None:
-    dlg = win.batch_dialog()
-    dlg.indir.setText(str(photos))
-    for kind, box in dlg.outputs.items():
-        box.setChecked(kind in ("cutout", "alpha"))
-    dlg.format.setCurrentText("png")
+    dlg = _dialog(win, photos, ("cutout", "alpha"), "png")
     assert dlg.bit_depth.isEnabled() and not dlg.quality.isEnabled() and not dlg.background_box.isEnabled()
     _choose(dlg.bit_depth, 16)
     report = _run(qtbot, dlg, tmp_path / "out16")
@@ -107,11 +102,7 @@ def test_options_refuse_what_a_format_cannot_hold() -> None:
 
 
 def test_review_grid_accepts_and_opens_images_for_editing(qtbot, win, photos, tmp_path) -> None:
-    dlg = win.batch_dialog()
-    dlg.indir.setText(str(photos))
-    for kind, box in dlg.outputs.items():
-        box.setChecked(kind == "cutout")
-    dlg.format.setCurrentText("png")
+    dlg = _dialog(win, photos, ("cutout",), "png")
     report = _run(qtbot, dlg, tmp_path / "out")
     grid = dlg.review
     assert isinstance(grid, ReviewGrid) and grid.isVisible()  # opens by itself after the batch
