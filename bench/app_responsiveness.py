@@ -97,11 +97,7 @@ def main() -> int:
     p.add_argument("--json", type=Path)
     args = p.parse_args()
 
-    from PySide6.QtCore import QSettings
     from PySide6.QtGui import QColor
-    from PySide6.QtWidgets import QApplication
-
-    from app.main_window import MainWindow
 
     tmp = Path(tempfile.mkdtemp(prefix="msia-bench-"))
     if args.photo:
@@ -125,12 +121,7 @@ def main() -> int:
     w, h = int(w), int(h)
     print(f"photo {photo.name}: {w}x{h} ({w * h / 1e6:.1f} MP); CLI load+predict {cli_seconds:.2f} s", flush=True)
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(settings=settings, device="cpu")
-    window.setProperty("quiet_errors", True)
-    window.resize(1600, 1000)
-    window.show()
+    app, window = open_window(tmp)
     beat = Heartbeat()
     wait_until(app, lambda: "loading" not in window.model_label.text(), 120)
     state = {"matte": False, "fg": False}
@@ -194,6 +185,21 @@ def main() -> int:
                                          "rows": rows, "peak_gb": peak_gb}, indent=1))
     close(window, tmp)
     return 0
+
+
+def open_window(tmp: Path):
+    """(app, window): the real window, 1600 x 1000, settings kept in ``tmp``, errors in the status bar."""
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from app.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    window = MainWindow(settings=QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat), device="cpu")
+    window.setProperty("quiet_errors", True)
+    window.resize(1600, 1000)
+    window.show()
+    return app, window
 
 
 def close(window, tmp: Path) -> None:

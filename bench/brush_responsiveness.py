@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from app_responsiveness import DEFAULT_SOURCES, ROOT, Heartbeat, close, make_photo, settled, wait_until
+from app_responsiveness import DEFAULT_SOURCES, ROOT, Heartbeat, close, make_photo, open_window, settled, wait_until
 
 # (brush, stroke from, stroke to, as fractions of the photo's width and height)
 STROKES = (("foreground", (0.45, 0.55), (0.55, 0.55)), ("quick_add", (0.45, 0.6), (0.55, 0.6)),
@@ -35,20 +35,12 @@ def main() -> int:
     p.add_argument("--json", type=Path)
     args = p.parse_args()
 
-    from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
+    from PySide6.QtCore import QPoint, QPointF, Qt
     from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QApplication
-
-    from app.main_window import MainWindow
 
     tmp = Path(tempfile.mkdtemp(prefix="msia-brush-bench-"))
     photo = args.photo or make_photo(next(s for s in DEFAULT_SOURCES if s.is_file()), args.megapixels, tmp)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(settings=settings, device="cpu")
-    window.setProperty("quiet_errors", True)
-    window.resize(1600, 1000)
-    window.show()
+    app, window = open_window(tmp)
     window.set_layout("single")
     window.set_view("cutout")
     beat = Heartbeat()
