@@ -121,3 +121,18 @@ def test_review_grid_accepts_and_opens_images_for_editing(qtbot, win, photos, tm
     assert win.doc.path == Path(report.results[1].input)
     again = dlg.open_review()  # the review is kept in the output folder
     assert "1 accepted, 2 to review" in again.summary.text()
+
+
+def test_the_cli_batch_takes_the_same_bit_depth_and_quality(tmp_path, photos, small_model_path) -> None:
+    from .test_cli import cli
+
+    r = cli("batch", str(photos), str(tmp_path / "a16"), "--outputs", "alpha", "--bit-depth", "16",
+            "--model", str(small_model_path), "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert all(np.asarray(Image.open(p)).dtype == np.uint16 for p in (tmp_path / "a16").glob("*_alpha.png"))
+    r = cli("batch", str(photos), str(tmp_path / "j"), "--outputs", "composite", "--format", "jpg", "--quality", "30",
+            "--model", str(small_model_path), "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert all("quality=30" in Image.open(p).info["comment"].decode() for p in (tmp_path / "j").glob("*.jpg"))
+    r = cli("batch", str(photos), str(tmp_path / "bad"), "--format", "jpg", "--outputs", "composite", "--quality", "0")
+    assert r.returncode == 2 and "quality" in r.stderr

@@ -5,8 +5,9 @@ on the display proxy:
 
   * while a refine-edge stroke is painted, the band so far is solved on the proxy (one solve at a
     time; the latest stroke is solved next) and shown;
-  * when a stroke ends, its proxy result is shown, then the full-resolution result is computed in
-    a worker and replaces the matte (``Document.apply_brush``).
+  * when a stroke ends, its proxy result is computed and shown, then (not at the same time: the
+    preview gets the CPU first) the full-resolution result is computed in a worker and replaces
+    the matte (``Document.apply_brush``).
 
 Strokes are applied in the order they were painted: each full-resolution job starts from the matte
 the previous one left, and each preview from the previous preview. The engine side is
@@ -16,7 +17,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from matting.quick_select import DEFAULT_METHOD, grow_stroke, quick_select, rasterise_stroke, refine_band
+from matting.quick_select import (DEFAULT_METHOD, grow_stroke, quick_select, rasterise_stroke, refine_band,
+                                  refine_band_preview)
 
 QUICK_ADD, QUICK_REMOVE, REFINE_EDGE = "quick_add", "quick_remove", "refine_edge"
 EDGE_KINDS = (QUICK_ADD, QUICK_REMOVE, REFINE_EDGE)
@@ -26,9 +28,9 @@ LABELS = {QUICK_ADD: "Quick selection: add", QUICK_REMOVE: "Quick selection: rem
 def proxy_result(kind: str, rgb: np.ndarray, alpha: np.ndarray, points, radius: float,
                  method: str = DEFAULT_METHOD) -> np.ndarray:
     """A brush's result on arrays of any size (the proxy): the quick selection's grown pixels set
-    (without the edge solve, for speed), or the refine-edge band solved."""
+    (without the edge solve, for speed), or the refine-edge band solved on a reduced crop."""
     if kind == REFINE_EDGE:
-        return refine_band(rgb, alpha, rasterise_stroke(points, radius, alpha.shape))
+        return refine_band_preview(rgb, alpha, rasterise_stroke(points, radius, alpha.shape))
     add = kind == QUICK_ADD
     sel = grow_stroke(rgb, alpha, rasterise_stroke(points, radius, alpha.shape), radius, add, method)
     out = alpha.copy()
@@ -109,11 +111,13 @@ class EdgeBrushes(QObject):
             display.show_preview(small)
             self.previewed.emit()
             self._next_preview()
+            self._next_full()
 
         def failed(message: str) -> None:
             self.preview_running = False
             self.failed.emit(message)
             self._next_preview()
+            self._next_full()
 
         self.window.workers.start(lambda _p, _c: proxy_result(kind, rgb, base, pts, r, method), on_done=done,
                                   on_failed=failed, key="edge-preview", priority=6)
@@ -121,8 +125,8 @@ class EdgeBrushes(QObject):
     # ---- full resolution, in order
     def _next_full(self) -> None:
         doc = self.window.doc
-        if self.running or not self.queue or doc is None:
-            return
+        if self.running or not self.queue or doc is None or self.preview_running:
+            return  # the preview goes first: it is what the designer waits for
         kind, xy, radius = self.queue.pop(0)
         rgb, alpha, method = doc.image.rgb, doc.alpha, self.method
         self.running = True
