@@ -8,7 +8,7 @@ import pytest
 
 from matting.metrics import sad
 from matting.quick_select import (DEFAULT_METHOD, METHODS, apply_selection, grow_stroke, quick_select, rasterise_stroke,
-                                  refine_band)
+                                  refine_band, refine_band_preview)
 from matting.refine import refine_with_strokes
 
 
@@ -78,6 +78,17 @@ def test_refine_band_resolves_the_painted_edge_only(disc) -> None:
     ys, xs = np.nonzero(changed)
     assert xs.max() < 60 + 8 + 30 and ys.min() > 70 - 8 - 30  # only near the band
     assert np.abs(out - truth)[band].mean() < np.abs(hard - truth)[band].mean()
+
+
+def test_the_refine_edge_preview_is_a_coarse_version_of_the_full_solve(disc) -> None:
+    rgb, truth = disc
+    hard = (truth >= 0.5).astype(np.float32)
+    band = rasterise_stroke([(48, 120), (60, 70)], 8, truth.shape)
+    full = refine_band(rgb, hard, band)
+    preview = refine_band_preview(rgb, hard, band, side=48)  # the crop solved at about half size
+    assert np.array_equal(preview[~band], hard[~band])  # only the band is previewed
+    assert np.abs(preview - full)[band].mean() < 0.1
+    assert np.abs(preview - truth)[band].mean() < np.abs(hard - truth)[band].mean()
 
 
 def test_an_empty_stroke_and_an_unknown_method_are_handled(disc) -> None:
