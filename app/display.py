@@ -149,6 +149,7 @@ class DisplayPipeline(QObject):
         self.plates: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self.pending: set[str] = set()
         self.previewing = False  # the proxy shows a brush's preview, not the document's matte
+        self.pool = workers.dedicated_pool(2)  # pictures never wait behind a matte, a batch or a brush job
         self.rendering: dict[str, tuple] = {}  # mode -> the picture being rendered for it
         self.detail_timer = QTimer(self)
         self.detail_timer.setSingleShot(True)
@@ -368,7 +369,7 @@ class DisplayPipeline(QObject):
                 finished()
 
         self.workers.start(fn, on_done=done, on_failed=failed, on_cancelled=finished, key=f"display:{name}",
-                           priority=RENDER_PRIORITY)
+                           priority=RENDER_PRIORITY, pool=self.pool)
 
     def _maybe_updated(self) -> None:
         if not self.busy():

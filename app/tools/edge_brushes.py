@@ -62,6 +62,7 @@ class EdgeBrushes(QObject):
         self.preview_base: np.ndarray | None = None  # the proxy alpha the next preview starts from
         self.previews: list[tuple[str, list, float, bool]] = []  # (kind, points, radius, final)
         self.preview_running = False
+        self.preview_pool = window.workers.dedicated_pool()  # never behind a long job in the global pool
 
     @property
     def busy(self) -> bool:
@@ -120,7 +121,7 @@ class EdgeBrushes(QObject):
             self._next_full()
 
         self.window.workers.start(lambda _p, _c: proxy_result(kind, rgb, base, pts, r, method), on_done=done,
-                                  on_failed=failed, key="edge-preview", priority=6)
+                                  on_failed=failed, key="edge-preview", pool=self.preview_pool)
 
     # ---- full resolution, in order
     def _next_full(self) -> None:
