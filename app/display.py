@@ -191,6 +191,8 @@ class DisplayPipeline(QObject):
         self.pictures: OrderedDict[tuple, tuple[list[QImage], bool]] = OrderedDict()
         self.plates: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self.pending: set[str] = set()
+        self.previewing = False  # the proxy shows a brush's preview, not the document's matte
+        self.pool = workers.dedicated_pool(2)  # pictures never wait behind a matte, a batch or a brush job
         self.rendering: dict[str, tuple] = {}  # mode -> the picture being rendered for it
         self.detail_timer = QTimer(self)
         self.detail_timer.setSingleShot(True)
@@ -222,11 +224,26 @@ class DisplayPipeline(QObject):
 
     def _proxy_alpha(self, doc, alpha: np.ndarray, small: np.ndarray) -> None:
         if doc is self.doc and alpha is doc.alpha:
-            p = self.proxy
-            self.proxy = replace(p, alpha=small, fg=None, alpha_version=p.alpha_version + 1, fg_version=p.fg_version + 1,
-                                 edge_alpha=None)
-            self._solved = None
-            self._apply_edge()
+            self.previewing = False
+            self._set_proxy_alpha(small)
+
+    def _set_proxy_alpha(self, small: np.ndarray) -> None:
+        """A new matte at proxy size: drawn at once, then with the edge settings applied."""
+        p = self.proxy
+        self.proxy = replace(p, alpha=small, fg=None, alpha_version=p.alpha_version + 1, fg_version=p.fg_version + 1,
+                             edge_alpha=None)
+        self._solved = None
+        self.refresh()
+        self._apply_edge()
+
+    def show_preview(self, small: np.ndarray) -> None:
+        """A brush's result at proxy size, shown before the full-resolution one is computed (no
+        detail tiles meanwhile: they would show the document's matte)."""
+        if self.proxy is not None and small.shape == self.proxy.rgb.shape[:2]:
+            self.previewing = True
+            for pane in self.compare.panes:
+                pane.canvas.clear_detail()
+            self._set_proxy_alpha(small)
 
     def foreground_changed(self) -> None:
         doc, fg = self.doc, self.doc.foreground
@@ -423,7 +440,7 @@ class DisplayPipeline(QObject):
             canvas = pane.canvas
             if not pane.isVisible() or canvas.content_key is None or canvas.content_key[0] == "draft":
                 continue
-            if self.proxy.scale >= 1.0 or canvas.zoom <= self.proxy.scale * 1.01:  # the proxy is enough
+            if self.previewing or self.proxy.scale >= 1.0 or canvas.zoom <= self.proxy.scale * 1.01:  # the proxy is enough
                 canvas.clear_detail()
                 continue
             rect = canvas.visible_image_rect()
@@ -503,7 +520,7 @@ class DisplayPipeline(QObject):
                 finished()
 
         self.workers.start(fn, on_done=done, on_failed=failed, on_cancelled=finished, key=f"display:{name}",
-                           priority=RENDER_PRIORITY)
+                           priority=RENDER_PRIORITY, pool=self.pool)
 
     def _maybe_updated(self) -> None:
         if not self.busy():

@@ -105,6 +105,10 @@ class Document(QObject):
         if edge != self.edge:
             self.undo_stack.push(_SetEdge(self, edge))
 
+    def apply_brush(self, alpha: np.ndarray, text: str) -> None:
+        """An edge-aware brush's result: the matte replaced, the painted strokes kept."""
+        self.undo_stack.push(_Refine(self, alpha, text=text, keep_strokes=True))
+
     def reset_to_network(self) -> None:
         if self.network_alpha is not None:
             self.undo_stack.push(_Refine(self, self.network_alpha, text="Reset to network matte"))
@@ -154,15 +158,18 @@ class _SetEdge(QUndoCommand):
 
 
 class _Refine(QUndoCommand):
-    """Replaces the matte and clears the strokes that produced it; undo restores both."""
+    """Replaces the matte and clears the strokes that produced it (unless ``keep_strokes``: an
+    edge-aware brush applies itself, the painted strokes wait for Apply); undo restores both."""
 
-    def __init__(self, doc: Document, alpha: np.ndarray, text: str = "Refine matte"):
+    def __init__(self, doc: Document, alpha: np.ndarray, text: str = "Refine matte", keep_strokes: bool = False):
         super().__init__(text)
         self.doc, self.new = doc, alpha
         self.old, self.old_strokes = doc.alpha, list(doc.strokes)
+        self.keep_strokes = keep_strokes
 
     def redo(self) -> None:
-        self.doc.strokes = []
+        if not self.keep_strokes:
+            self.doc.strokes = []
         self.doc._set_alpha(self.new)
         self.doc.strokesChanged.emit()
 

@@ -20,7 +20,7 @@ from matting.compose import estimate_foreground
 from matting.files import IMAGE_SUFFIXES
 from matting.imageio import load_image
 from matting.progress import check
-from matting.refine import refine_auto, refine_with_trimap, trimap_from_strokes
+from matting.refine import refine_auto, refine_with_strokes
 
 from .actions import LAYOUTS, build_actions
 from .dialogs.batch import BatchDialog
@@ -32,6 +32,7 @@ from .export_controller import ExportController
 from .panels.background import BackgroundPanel
 from .panels.brush import BrushPanel
 from .panels.edge_panel import EdgePanel
+from .tools.edge_brushes import EDGE_KINDS, EdgeBrushes
 from .ui_state import restore_ui_state, save_ui_state
 from .views.compare import CompareView
 from .views.loupe import Loupe
@@ -105,6 +106,9 @@ class MainWindow(QMainWindow):
             pane.canvas.viewChanged.connect(lambda *_: self._update_zoom_label())
             pane.canvas.cursorMoved.connect(self._cursor_moved)
             pane.canvas.strokeFinished.connect(self._stroke_finished)
+            pane.canvas.strokeMoved.connect(self._stroke_moved)
+        self.edge_brushes = EdgeBrushes(self)
+        self.edge_brushes.failed.connect(self.show_error)
         self.offer = OfferBar("This file already has transparency.", "Use its alpha as the matte")
         self.offer.accept_button.clicked.connect(self.use_file_alpha)
         central = QWidget()
@@ -195,6 +199,7 @@ class MainWindow(QMainWindow):
         doc.edgeChanged.connect(self._edge_changed)
         doc.alphaChanged.connect(self._alpha_changed)
         doc.alphaChanged.connect(self._update_matte_label)
+        doc.alphaChanged.connect(self.edge_brushes.matte_replaced)
         doc.foregroundChanged.connect(self.display.foreground_changed)
         doc.strokesChanged.connect(self._strokes_changed)
         doc.undo_stack.canUndoChanged.connect(self.undo_action.setEnabled)
@@ -342,9 +347,15 @@ class MainWindow(QMainWindow):
         for pane in self.compare.panes:
             pane.canvas.set_brush(radius if kind else None)
 
+    def _stroke_moved(self, points: list) -> None:
+        self.edge_brushes.stroke_moved(self.brush_panel.kind, points, float(self.brush_panel.size.value()))
+
     def _stroke_finished(self, points: list) -> None:
         kind = self.brush_panel.kind
         if self.doc is None or not self.doc.has_matte or kind is None or not points:
+            return
+        if kind in EDGE_KINDS:
+            self.edge_brushes.stroke_finished(kind, points, float(self.brush_panel.size.value()))
             return
         self.doc.add_stroke(Stroke(kind, float(self.brush_panel.size.value()), points))
 
@@ -357,9 +368,8 @@ class MainWindow(QMainWindow):
 
         def job(progress, cancel):
             masks = doc.stroke_masks(strokes)
-            trimap = trimap_from_strokes(alpha, masks["foreground"], masks["background"], masks["unknown"])
-            region = masks["foreground"] | masks["background"] | masks["unknown"]
-            return refine_with_trimap(rgb, trimap, alpha, region, progress, cancel)
+            return refine_with_strokes(rgb, alpha, masks["foreground"], masks["background"], masks["unknown"],
+                                       progress, cancel)
 
         self._refine_in_worker(doc, job)
 
@@ -418,6 +428,7 @@ class MainWindow(QMainWindow):
 
     def batch_dialog(self) -> BatchDialog:
         dlg = BatchDialog(self.engine.fresh, self.background_panel.background(), self.settings, self.workers, self)
+        dlg.openRequested.connect(self.open_path)
         dlg.show()
         return dlg
 

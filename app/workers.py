@@ -74,9 +74,12 @@ class Workers(QObject):
         self.running: set[Task] = set()
         self.current: dict[str, Task] = {}
         self.closed = False  # after shutdown() no result is delivered (the window is going away)
+        self.extra_pools: list[QThreadPool] = []
 
     def start(self, fn, on_done=None, on_failed=None, on_progress=None, on_cancelled=None, key: str | None = None,
-              priority: int = 0) -> Task:
+              priority: int = 0, pool: QThreadPool | None = None) -> Task:
+        """Run ``fn`` in ``pool`` (default: the global pool; a brush preview has a thread of its own
+        so that it never waits behind a long job)."""
         task = Task(fn)
         if key is not None:
             previous = self.current.get(key)
@@ -90,7 +93,7 @@ class Workers(QObject):
         for signal in (task.signals.done, task.signals.failed, task.signals.cancelled):
             signal.connect(lambda *_a, t=task, k=key: self._finished(t, k))
         self.running.add(task)
-        self.pool.start(task, priority)
+        (pool or self.pool).start(task, priority)
         return task
 
     def _if_current(self, key: str | None, task: Task, slot):
@@ -124,4 +127,11 @@ class Workers(QObject):
         self.wait(msecs)
 
     def wait(self, msecs: int = 30000) -> bool:
-        return self.pool.waitForDone(msecs)
+        return self.pool.waitForDone(msecs) and all(p.waitForDone(msecs) for p in self.extra_pools)
+
+    def dedicated_pool(self, threads: int = 1) -> QThreadPool:
+        """A pool of its own (waited for by ``wait`` and ``shutdown``)."""
+        pool = QThreadPool(self)
+        pool.setMaxThreadCount(threads)
+        self.extra_pools.append(pool)
+        return pool

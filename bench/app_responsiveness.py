@@ -188,15 +188,14 @@ def main() -> int:
 
 
 def open_window(tmp: Path):
-    """(the QApplication, a shown 1600 x 1000 main window with its settings in ``tmp``)."""
+    """(app, window): the real window, 1600 x 1000, settings kept in ``tmp``, errors in the status bar."""
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from app.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(settings=settings, device="cpu")
+    window = MainWindow(settings=QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat), device="cpu")
     window.setProperty("quiet_errors", True)
     window.resize(1600, 1000)
     window.show()
@@ -204,7 +203,7 @@ def open_window(tmp: Path):
 
 
 def close(window, tmp: Path) -> None:
-    """Stop the window's workers and remove the temporary folder (and the photo made in it)."""
+    """Stop the window's workers and remove the temporary folder (the photo made for the bench)."""
     window.workers.cancel_all()
     window.workers.wait(30000)
     for f in tmp.iterdir():

@@ -6,7 +6,8 @@ Public API:
       refine_edges (closed-form on the network's soft edge, ``matting.refine.refine_auto``), edge
       (``matting.edge_controls.EdgeSettings``, applied at full resolution), crop (a
       ``matting.crop.Padding``: crop to the subject), input_alpha (a file's own transparency,
-      ``matting.input_alpha``). A ``layered`` output is always a TIFF (``_layered.tif``).
+      ``matting.input_alpha``), bit_depth (None: the photo's; 8 or 16 for PNG and TIFF), quality
+      (JPEG). A ``layered`` output is always a TIFF (``_layered.tif``).
   ``plan_batch(indir, outdir, options) -> list[BatchItem]``: every image below ``indir`` (its
       subfolders mirrored in ``outdir`` when recursive, symlinked folders followed; ``outdir``
       itself is never read, and files MSIA Matte wrote are never inputs: they are listed as
@@ -68,6 +69,8 @@ class BatchOptions:
     edge: EdgeSettings = field(default_factory=EdgeSettings)
     crop: Padding | None = None
     input_alpha: str = "limit"  # matting.input_alpha.INPUT_ALPHA_MODES
+    bit_depth: int | None = None  # None: the photo's (PNG, TIFF); 8 or 16
+    quality: int = 95  # JPEG quality
 
     def __post_init__(self) -> None:
         self.outputs = tuple(self.outputs)
@@ -84,8 +87,8 @@ class BatchOptions:
     def spec(self, kind: str) -> OutputSpec:
         """How ``matting.output`` renders and writes an output of ``kind``."""
         fmt = "tiff" if kind == "layered" else self.format
-        return OutputSpec(kind, fmt, None, self.premultiplied and kind == "cutout", self.background,
-                          self.edge.decontaminate, self.crop)
+        return OutputSpec(kind, fmt, self.bit_depth, self.premultiplied and kind == "cutout", self.background,
+                          self.edge.decontaminate, self.crop, self.quality)
 
     def settings(self, kind: str) -> dict[str, str]:
         """What an output of ``kind`` records about how it was made (with the model's info)."""
@@ -93,6 +96,10 @@ class BatchOptions:
                **self.edge.metadata()}
         if kind == "cutout":
             out["premultiplied"] = str(self.premultiplied).lower()
+        if self.bit_depth:
+            out["bit_depth"] = str(self.bit_depth)
+        if self.format == "jpg":
+            out["quality"] = str(self.quality)
         if kind == "composite":
             b = self.background
             out["background"] = {"color": "#%02x%02x%02x" % b.color, "image": str(b.image)}.get(b.kind, b.kind)

@@ -88,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--background", default="white", help="for composites (as in cutout)")
     b.add_argument("--premultiplied", action="store_true")
     b.add_argument("--refine-edges", action="store_true", help="as in cutout")
+    b.add_argument("--bit-depth", type=int, choices=(8, 16), help="PNG and TIFF (default: the photo's)")
+    b.add_argument("--quality", type=int, default=95, help="JPEG quality, 1-100 (default 95)")
     b.add_argument("--report", type=Path, help="write a JSON (.json) or CSV report")
 
     e = sub.add_parser("eval", parents=[common], help="SAD, MSE, Gradient, Connectivity over a folder",
@@ -257,7 +259,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     try:
         options = BatchOptions(tuple(s.strip() for s in args.outputs.split(",") if s.strip()), args.format,
                                args.recursive, args.on_exists, Background.parse(args.background), args.premultiplied,
-                               args.refine_edges, args.edge or EdgeSettings(), args.crop, args.input_alpha)
+                               args.refine_edges, args.edge or EdgeSettings(), args.crop, args.input_alpha,
+                               args.bit_depth, args.quality)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     if not args.indir.exists():

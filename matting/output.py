@@ -3,11 +3,12 @@ its matte, so that all three quantise, tag and carry metadata the same way.
 
 Public API:
   ``OutputSpec(kind, format, bit_depth=None, premultiplied=False, background=white,
-      decontaminate=1.0, crop=None)``: what to write; validated on creation (a message a user can
-      act on). ``bit_depth=None`` keeps the photo's depth where the format holds it (PNG, TIFF)
-      and is 8 elsewhere (WebP, JPEG). ``decontaminate``: how much of the estimated foreground
-      colour replaces the photo's at the edge (``matting.edge_controls.decontaminate``);
-      ``crop``: a ``matting.crop.Padding`` to crop to the subject with (None: the whole photo).
+      decontaminate=1.0, crop=None, quality=95)``: what to write; validated on creation (a message
+      a user can act on). ``bit_depth=None`` keeps the photo's depth where the format holds it (PNG,
+      TIFF) and is 8 elsewhere (WebP, JPEG). ``decontaminate``: how much of the estimated
+      foreground colour replaces the photo's at the edge (``matting.edge_controls.decontaminate``);
+      ``crop``: a ``matting.crop.Padding`` to crop to the subject with (None: the whole photo);
+      ``quality``: JPEG quality.
   ``render_output(rgb, alpha, spec, fg=None) -> uint8/uint16 array``: alpha (1 channel), cutout
       (RGBA), composite (RGB; RGBA over a transparent background) or layered (TIFF only: the
       photo's own colours plus the matte as unassociated alpha, ``matting.layered_tiff``).
@@ -58,8 +59,11 @@ class OutputSpec:
     background: Background = field(default_factory=lambda: Background("color", (255, 255, 255)))
     decontaminate: float = 1.0
     crop: Padding | None = None
+    quality: int = 95  # JPEG quality (the other formats are lossless)
 
     def __post_init__(self) -> None:
+        if not 1 <= self.quality <= 100:
+            raise ValueError(f"JPEG quality must be between 1 and 100, got {self.quality}")
         if self.kind not in OUTPUT_KINDS:
             raise ValueError(f"output must be one of {', '.join(OUTPUT_KINDS)}, got {self.kind!r}")
         if self.format not in FORMATS:
@@ -139,7 +143,7 @@ def write_output(path: str | Path, image: LoadedImage, array: np.ndarray, spec: 
                  protected: Iterable[str | Path] = ()) -> Path | None:
     """Write an array ``render_output`` made, with the photo's ICC profile, DPI and EXIF."""
     colour = array.ndim == 3
-    return save_image(path, array, icc_profile=image.icc_profile if colour else None, dpi=image.dpi,
+    return save_image(path, array, icc_profile=image.icc_profile if colour else None, dpi=image.dpi, quality=spec.quality,
                       exif=output_exif(image.exif), metadata=metadata, on_exists=on_exists,
                       protected={image.path, *protected},
                       premultiplied=spec.premultiplied and spec.kind == "cutout")

@@ -10,6 +10,8 @@ Public API:
   ``refine_with_trimap(rgb, trimap, seed_alpha=None, region=None, progress=None, cancel=None,
       *, prior=PRIOR_WEIGHT) -> float32 alpha``: solve the trimap's unknown (128) pixels with
       closed-form matting; the rest keeps the seed.
+  ``refine_with_strokes(rgb, seed_alpha, fg=None, bg=None, unknown=None, progress, cancel)``: the
+      brushes' masks applied (the app's Apply and refine-edge brush).
   ``auto_trimap(alpha, band_px=None)`` and ``refine_auto(rgb, alpha, band_px=None)``: a narrow
       unknown band derived from the network's own soft edge (its pixels with 0.05 < alpha < 0.95,
       grown by ``default_band``: 1.25 % of the long side); the network's alpha is snapped to 0 / 1
@@ -265,6 +267,21 @@ def refine_with_trimap(rgb: np.ndarray, trimap: np.ndarray, seed_alpha: np.ndarr
     base[win] = solve_closed_form(unit(rgb[win]), solve[win], base[win], prior, cancel)
     report(progress, 1.0)
     return base
+
+
+def refine_with_strokes(rgb: np.ndarray, seed_alpha: np.ndarray, fg: np.ndarray | None = None,
+                        bg: np.ndarray | None = None, unknown: np.ndarray | None = None, progress: ProgressFn = None,
+                        cancel: CancelFn = None) -> np.ndarray:
+    """The painted brushes applied to the matte (the app's Apply, the refine-edge brush, the
+    strokes bench): painted foreground / background are fixed, painted unknown and the matte's
+    soft pixels near any stroke are solved (``trimap_from_strokes`` then ``refine_with_trimap``
+    restricted to the painted area)."""
+    masks = [m.astype(bool) for m in (fg, bg, unknown) if m is not None]
+    if not masks:
+        return np.clip(seed_alpha.astype(np.float32), 0, 1)
+    region = np.logical_or.reduce(masks)
+    trimap = trimap_from_strokes(seed_alpha, fg, bg, unknown)
+    return refine_with_trimap(rgb, trimap, seed_alpha, region, progress, cancel)
 
 
 def refine_auto(rgb: np.ndarray, alpha: np.ndarray, band_px: int | None = None, progress: ProgressFn = None,

@@ -1,5 +1,7 @@
 """Batch export dialog: input and output folders and the same options as ``msia-matte batch``,
-run in the background with a progress bar, a per-file status list, cancel, and the report.
+run in the background with a progress bar, a per-file status list, cancel, and the report; the
+background of composites, the bit depth (PNG, TIFF) and the JPEG quality are chosen here, and after
+the batch a review grid (review_grid.py) shows what it wrote.
 Everything that would make every file fail (no output ticked, no input folder, an output folder
 that cannot be created or written) is checked and said in words before anything starts; the
 settings are kept only for a batch that started."""
@@ -9,8 +11,9 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
-                               QLineEdit, QListWidget, QListWidgetItem, QProgressBar, QPushButton,
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (QCheckBox, QColorDialog, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout,
+                               QLabel, QLineEdit, QListWidget, QListWidgetItem, QProgressBar, QPushButton, QSpinBox,
                                QVBoxLayout, QWidget)
 
 import qtawesome as qta
@@ -20,6 +23,11 @@ from matting.compose import Background
 from matting.errors import MattingError
 
 from ..workers import Workers
+from .review_grid import ReviewGrid
+
+BIT_DEPTHS = (("Same as the photo", None), ("8-bit", 8), ("16-bit", 16))
+BACKGROUNDS = (("As in the window", "window"), ("White", "#ffffff"), ("Black", "#000000"), ("Colour…", "color"),
+               ("Blurred photo", "blur"), ("Image…", "image"))
 
 
 class _Relay(QObject):
@@ -28,6 +36,7 @@ class _Relay(QObject):
 
 class BatchDialog(QDialog):
     finished_report = Signal(object)  # BatchReport
+    openRequested = Signal(str)  # a photo to edit in the main window (from the review grid)
 
     def __init__(self, make_engine, background: Background, settings: QSettings, workers: Workers,
                  parent: QWidget | None = None):
@@ -53,9 +62,33 @@ class BatchDialog(QDialog):
             outs.addWidget(box)
         form.addRow("Outputs", outs)
         self.format = QComboBox()
-        self.format.addItems(["png", "tiff", "webp"])
+        self.format.addItems(["png", "tiff", "webp", "jpg"])
         self.format.setCurrentText(settings.value("batch/format", "png"))
+        self.format.setToolTip("jpg: composites only (JPEG holds no transparency)")
         form.addRow("Format", self.format)
+        self.bit_depth = QComboBox()
+        for label, depth in BIT_DEPTHS:
+            self.bit_depth.addItem(label, depth)
+        self.bit_depth.setCurrentIndex(max(0, self.bit_depth.findText(str(settings.value("batch/bit_depth", BIT_DEPTHS[0][0])))))
+        self.bit_depth.setToolTip("PNG and TIFF hold 16 bits; WebP and JPEG are 8-bit")
+        form.addRow("Bit depth", self.bit_depth)
+        self.quality = QSpinBox()
+        self.quality.setRange(1, 100)
+        self.quality.setValue(int(settings.value("batch/quality", 95)))
+        self.quality.setToolTip("JPEG quality (1-100); the other formats are lossless")
+        form.addRow("JPEG quality", self.quality)
+        self.background_box = QComboBox()
+        for label, key in BACKGROUNDS:
+            self.background_box.addItem(label, key)
+        self.custom_color = QColor(str(settings.value("batch/background_color", "#3a7bd5")))
+        self.background_image = str(settings.value("batch/background_image", ""))
+        self.background_box.setCurrentIndex(max(0, self.background_box.findData(settings.value("batch/background", "window"))))
+        self.background_box.activated.connect(self._background_chosen)
+        self.background_label = QLabel()
+        form.addRow("Composite background", self._row(self.background_box, self.background_label))
+        self.format.currentTextChanged.connect(lambda _t: self._update_enabled())
+        for box in self.outputs.values():
+            box.toggled.connect(lambda _c: self._update_enabled())
         self.on_exists = QComboBox()
         self.on_exists.addItems(["skip", "overwrite", "number"])
         self.on_exists.setCurrentText(settings.value("batch/on_exists", "skip"))
@@ -82,8 +115,59 @@ class BatchDialog(QDialog):
         for b in (self.start_button, self.cancel_button, self.close_button):
             buttons.addWidget(b)
         layout.addLayout(buttons)
+        self.review_button = QPushButton(qta.icon("mdi.view-grid"), "Review…")
+        self.review_button.setToolTip("Thumbnails of what the batch wrote: accept each, or open it for editing")
+        self.review_button.setEnabled(False)
+        self.review_button.clicked.connect(self.open_review)
+        buttons.insertWidget(2, self.review_button)
+        self.review: ReviewGrid | None = None
         self.relay = _Relay()
         self.relay.fileDone.connect(self._file_done)
+        self._update_enabled()
+
+    @staticmethod
+    def _row(*widgets) -> QWidget:
+        w = QWidget()
+        row = QHBoxLayout(w)
+        row.setContentsMargins(0, 0, 0, 0)
+        for x in widgets:
+            row.addWidget(x)
+        row.addStretch(1)
+        return w
+
+    def _update_enabled(self) -> None:
+        """Offer only what the chosen format and outputs use."""
+        fmt = self.format.currentText()
+        self.quality.setEnabled(fmt == "jpg")
+        self.bit_depth.setEnabled(fmt in ("png", "tiff"))
+        self.background_box.setEnabled(self.outputs["composite"].isChecked())
+        key = self.background_box.currentData()
+        self.background_label.setText({"color": self.custom_color.name(), "image": Path(self.background_image).name,
+                                       "window": _describe(self.background)}.get(key, ""))
+
+    def _background_chosen(self, _index: int = 0) -> None:
+        key = self.background_box.currentData()
+        if key == "color":
+            c = QColorDialog.getColor(self.custom_color, self, "Composite background")
+            if c.isValid():
+                self.custom_color = c
+        elif key == "image":
+            path, _ = QFileDialog.getOpenFileName(self, "Background image", self.background_image)
+            if path:
+                self.background_image = path
+        self._update_enabled()
+
+    def chosen_background(self) -> Background:
+        key = self.background_box.currentData()
+        if key == "window":
+            return self.background
+        if key == "color":
+            return Background("color", (self.custom_color.red(), self.custom_color.green(), self.custom_color.blue()))
+        if key == "image":
+            return Background("image", image=self.background_image)
+        if key == "blur":
+            return Background("blur", blur=self.background.blur if self.background.kind == "blur" else Background().blur)
+        return Background.parse(key)
 
     def _with_browse(self, edit: QLineEdit) -> QWidget:
         w = QWidget()
@@ -98,13 +182,17 @@ class BatchDialog(QDialog):
     def options(self) -> BatchOptions:
         outputs = tuple(k for k, b in self.outputs.items() if b.isChecked())
         return BatchOptions(outputs, self.format.currentText(), self.recursive.isChecked(),
-                            self.on_exists.currentText(), self.background, refine_edges=self.refine_edges.isChecked())
+                            self.on_exists.currentText(), self.chosen_background(),
+                            refine_edges=self.refine_edges.isChecked(), bit_depth=self.bit_depth.currentData(),
+                            quality=self.quality.value())
 
     def problem(self) -> str | None:
         """Why this batch cannot start, in a designer's words; None when it can."""
         if not any(b.isChecked() for b in self.outputs.values()):
             return "Tick at least one thing to export: cutout, alpha or composite."
         indir, outdir = self.indir.text().strip(), self.outdir.text().strip()
+        if self.background_box.currentData() == "image" and not Path(self.background_image).is_file():
+            return "Choose the background image for the composites (Composite background: Image…)."
         if not indir or not Path(indir).is_dir():
             return f"The input folder {indir or '(none)'} does not exist. Choose the folder with your photos."
         if not outdir:
@@ -137,7 +225,9 @@ class BatchDialog(QDialog):
         for key, value in (("indir", self.indir.text()), ("outdir", self.outdir.text()),
                            ("recursive", self.recursive.isChecked()), ("outputs", ",".join(options.outputs)),
                            ("format", options.format), ("on_exists", options.on_exists),
-                           ("refine_edges", options.refine_edges)):
+                           ("refine_edges", options.refine_edges), ("bit_depth", self.bit_depth.currentText()),
+                           ("quality", options.quality), ("background", self.background_box.currentData()),
+                           ("background_color", self.custom_color.name()), ("background_image", self.background_image)):
             self.settings.setValue(f"batch/{key}", value)
         self.files.clear()
         self.progress.setRange(0, max(1, len(items)))
@@ -175,7 +265,21 @@ class BatchDialog(QDialog):
         except (MattingError, OSError) as exc:
             self.say(f"{report.summary()}; report not written: {exc}")
         self._idle()
+        self.review_button.setEnabled(any(r.outputs for r in report.results))
         self.finished_report.emit(report)
+        if self.review_button.isEnabled():
+            self.open_review()
+
+    def open_review(self) -> ReviewGrid | None:
+        """The review grid of the last batch's outputs."""
+        if self.report is None:
+            return None
+        if self.review is not None:
+            self.review.close()
+        self.review = ReviewGrid(self.report, self.outdir.text(), self.workers, self)
+        self.review.openRequested.connect(self.openRequested)
+        self.review.show()
+        return self.review
 
     def _failed(self, message: str) -> None:
         self.say(message)
@@ -189,3 +293,11 @@ class BatchDialog(QDialog):
     def closeEvent(self, event) -> None:
         self.cancel()
         super().closeEvent(event)
+
+
+def _describe(background: Background) -> str:
+    if background.kind == "color":
+        return "#%02x%02x%02x" % tuple(background.color)
+    if background.kind == "image":
+        return Path(str(background.image)).name
+    return background.kind

@@ -1,4 +1,6 @@
-"""Refinement brushes: definite foreground, definite background, unknown; size; apply, reset."""
+"""Refinement brushes: definite foreground, definite background, unknown (applied together with
+Apply); the edge-aware brushes, which apply themselves (app/tools/edge_brushes.py): quick
+selection (add, remove) and refine edge; size; apply, reset."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
@@ -7,6 +9,9 @@ from PySide6.QtWidgets import QButtonGroup, QGroupBox, QHBoxLayout, QLabel, QPus
 import qtawesome as qta
 
 BRUSHES = (("foreground", "Foreground", "F"), ("background", "Background", "B"), ("unknown", "Unknown edge", "U"))
+EDGE_BRUSHES = (("quick_add", "Quick select +", "W", "Paint over a part of the subject: the stroke grows to its edges"),
+                ("quick_remove", "Quick select -", "Shift+W", "Paint over background: the stroke grows to its edges"),
+                ("refine_edge", "Refine edge", "E", "Paint over hair or a soft edge: the band is re-solved"))
 
 
 class BrushPanel(QGroupBox):
@@ -20,16 +25,19 @@ class BrushPanel(QGroupBox):
         self.group = QButtonGroup(self)
         self.group.setExclusive(False)
         self.buttons: dict[str, QPushButton] = {}
-        row = QHBoxLayout()
-        for key, label, shortcut in BRUSHES:
-            b = QPushButton(label)
-            b.setCheckable(True)
-            b.setToolTip(f"Paint {label.lower()} ({shortcut}); hold Space to pan")
-            b.setShortcut(shortcut)
-            b.clicked.connect(lambda checked, k=key: self.select(k if checked else None))
-            self.buttons[key] = b
-            row.addWidget(b)
-        layout.addLayout(row)
+        rows = ((BRUSHES, lambda label: f"Paint {label.lower()}"),
+                ([(k, label, key) for k, label, key, _tip in EDGE_BRUSHES], dict((b[1], b[3]) for b in EDGE_BRUSHES).get))
+        for brushes, tip in rows:
+            row = QHBoxLayout()
+            for key, label, shortcut in brushes:
+                b = QPushButton(label)
+                b.setCheckable(True)
+                b.setToolTip(f"{tip(label)} ({shortcut}); hold Space to pan")
+                b.setShortcut(shortcut)
+                b.clicked.connect(lambda checked, k=key: self.select(k if checked else None))
+                self.buttons[key] = b
+                row.addWidget(b)
+            layout.addLayout(row)
         self.size = QSlider(Qt.Orientation.Horizontal)
         self.size.setRange(1, 200)
         self.size.setValue(12)

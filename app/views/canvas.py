@@ -35,6 +35,7 @@ class ImageCanvas(QGraphicsView):
     viewChanged = Signal(float, QPointF)  # zoom, scene point at the viewport centre
     cursorMoved = Signal(QPointF)  # scene position under the mouse
     strokeFinished = Signal(list)  # list[QPointF] in image pixels
+    strokeMoved = Signal(list)  # the stroke so far, while painting (edge-aware brushes preview it)
     resized = Signal()
 
     def __init__(self, parent=None):
@@ -52,6 +53,10 @@ class ImageCanvas(QGraphicsView):
         for item in (self.pixmap_item, self.detail_item, self.cursor_item):
             self.scene().addItem(item)
         self.stroke_items: list[QGraphicsPathItem] = []
+        self.live_item = QGraphicsPathItem()  # the stroke being painted
+        self.live_item.setZValue(2)
+        self.scene().addItem(self.live_item)
+        self.live_colour = QColor(255, 255, 255, 110)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
@@ -280,6 +285,7 @@ class ImageCanvas(QGraphicsView):
     def mousePressEvent(self, event) -> None:
         if self.painting and event.button() == Qt.MouseButton.LeftButton:
             self._stroke = [self.mapToScene(event.position().toPoint())]
+            self._draw_live()
             return
         super().mousePressEvent(event)
 
@@ -291,8 +297,20 @@ class ImageCanvas(QGraphicsView):
             self.cursor_item.show()
         if self._stroke is not None:
             self._stroke.append(pos)
+            self._draw_live()
+            self.strokeMoved.emit(list(self._stroke))
             return
         super().mouseMoveEvent(event)
+
+    def _draw_live(self) -> None:
+        """The stroke being painted, as a path of the brush's width."""
+        path = QPainterPath(self._stroke[0])
+        for p in self._stroke[1:] or self._stroke[:1]:
+            path.lineTo(p)
+        self.live_item.setPath(path)
+        self.live_item.setPen(QPen(self.live_colour, 2 * (self.brush_radius or 1), Qt.PenStyle.SolidLine,
+                                   Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
+        self.live_item.show()
 
     def leaveEvent(self, event) -> None:
         self.cursor_item.hide()
@@ -301,6 +319,7 @@ class ImageCanvas(QGraphicsView):
     def mouseReleaseEvent(self, event) -> None:
         if self._stroke is not None:
             points, self._stroke = self._stroke, None
+            self.live_item.hide()
             self.strokeFinished.emit(points)
             return
         super().mouseReleaseEvent(event)
