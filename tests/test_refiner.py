@@ -74,6 +74,25 @@ def test_strips_have_no_seams(strip_rows):
     assert np.abs(apply_strips(coef, rgb, strip_rows) - whole).max() < 1e-5
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32])
+def test_strips_read_every_pixel_type_as_unit_colour(dtype):
+    """8-bit, 16-bit and float photos of the same colours give the same alpha: integer pixels are
+    used as they are, with A scaled by 1/255 or 1/65535 instead."""
+    rng = np.random.default_rng(2)
+    unit_rgb = rng.integers(0, 256, (70, 90, 3)).astype(np.float32) / 255
+    coef = torch.rand(1, 4, 20, 24) - 0.3
+    whole = GuidedRefiner.apply(coef, torch.from_numpy(unit_rgb).permute(2, 0, 1)[None])[0, 0].clamp(0, 1).numpy()
+    scale = {np.uint8: 255, np.uint16: 65535, np.float32: 1}[dtype]
+    rgb = np.round(unit_rgb * scale).astype(dtype) if scale > 1 else unit_rgb
+    before = coef.clone()
+    assert np.abs(apply_strips(coef, rgb, 32) - whole).max() < 1e-5
+    assert torch.equal(coef, before)  # the caller's coefficients are left alone
+    tiny = torch.rand(1, 4, 1, 1)  # a 1x1 working image: its permuted view is already contiguous
+    kept = tiny.clone()
+    apply_strips(tiny, rgb, 32)
+    assert torch.equal(tiny, kept)
+
+
 def attach_refiner(model_path, out_path):
     """The trained network of ``model_path`` with a new, untrained refiner (= the classic guided
     filter) in a new model file."""

@@ -209,7 +209,10 @@ def apply_strips(coef: Tensor, rgb: np.ndarray, strip_rows: int = 256,
     Rows of coefficients are interpolated in NumPy, columns by OpenCV's bilinear resize (the
     same half-pixel convention as PyTorch's)."""
     h, w = rgb.shape[:2]
-    lr = coef[0].float().cpu().permute(1, 2, 0).contiguous().numpy()
+    lr = coef[0].float().cpu().permute(1, 2, 0).numpy().copy()  # a copy: scaled below
+    scale = _INTEGER_SCALE.get(rgb.dtype)
+    if scale is not None:  # A . (I / 255) = (A / 255) . I: integer pixels used as they are
+        lr[..., :3] *= scale
     tiles = [(left, min(w, left + tile)) for left in range(0, w, tile)]
     spans = [_source_span(w, lr.shape[1], left, right) for left, right in tiles]
     out = np.empty((h, w), dtype=np.float32)
@@ -232,13 +235,17 @@ def apply_strips(coef: Tensor, rgb: np.ndarray, strip_rows: int = 256,
         rows = lr[r0.numpy()] * (1 - wr) + lr[r1.numpy()] * wr
         up = torch.from_numpy(cv2.resize(rows, (w, bottom - top), interpolation=cv2.INTER_LINEAR))
         for left, right in _runs(todo):
-            image = torch.from_numpy(unit(rgb[top:bottom, left:right]))
+            pixels = rgb[top:bottom, left:right]
+            image = torch.from_numpy(pixels.astype(np.float32) if scale is not None else unit(pixels))
             part = up[:, left:right]
             alpha = part[..., 3].clone()
             for c in range(3):
                 alpha.addcmul_(part[..., c], image[..., c])
             out[top:bottom, left:right] = alpha.clamp_(0.0, 1.0).numpy()
     return out
+
+
+_INTEGER_SCALE = {np.dtype(np.uint8): 1 / 255, np.dtype(np.uint16): 1 / 65535}
 
 
 def _runs(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
