@@ -202,6 +202,18 @@ def open_window(tmp: Path):
     return app, window
 
 
+def open_photo_window(photo: Path | None, megapixels: float, prefix: str):
+    """(tmp, photo, app, window) for a window bench: ``photo`` as it is, else the first
+    ``DEFAULT_SOURCES`` photo upscaled to ``megapixels`` in a new temporary folder; the window
+    shows one pane in the cutout view."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    photo = photo or make_photo(next(s for s in DEFAULT_SOURCES if s.is_file()), megapixels, tmp)
+    app, window = open_window(tmp)
+    window.set_layout("single")
+    window.set_view("cutout")
+    return tmp, photo, app, window
+
+
 def close(window, tmp: Path) -> None:
     """Stop the window's workers and remove the temporary folder (the photo made for the bench)."""
     window.workers.cancel_all()

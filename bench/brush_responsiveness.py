@@ -18,11 +18,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from app_responsiveness import DEFAULT_SOURCES, ROOT, Heartbeat, close, make_photo, open_window, settled, wait_until
+from app_responsiveness import ROOT, Heartbeat, close, open_photo_window, settled, wait_until
 
 # (brush, stroke from, stroke to, as fractions of the photo's width and height)
 STROKES = (("foreground", (0.45, 0.55), (0.55, 0.55)), ("quick_add", (0.45, 0.6), (0.55, 0.6)),
@@ -54,11 +53,7 @@ def main() -> int:
     from PySide6.QtCore import QPoint, QPointF, Qt
     from PySide6.QtTest import QTest
 
-    tmp = Path(tempfile.mkdtemp(prefix="msia-brush-bench-"))
-    photo = args.photo or make_photo(next(s for s in DEFAULT_SOURCES if s.is_file()), args.megapixels, tmp)
-    app, window = open_window(tmp)
-    window.set_layout("single")
-    window.set_view("cutout")
+    tmp, photo, app, window = open_photo_window(args.photo, args.megapixels, "msia-brush-bench-")
     beat = Heartbeat()
     wait_until(app, lambda: "loading" not in window.model_label.text(), 300)
     ready = {"fg": False}

@@ -11,13 +11,11 @@ against u2netp and MODNet, over three held-out sets:
   0.2.0's training data, so this row flatters 0.2.0).
 
     python bench/dev_v2.py [--model A.safetensors --model B.safetensors] [--no-baselines]
-        [--coarse-too] [--reuse bench/results/dev_v2.json] [--limit N] [--out bench/results]
+        [--coarse-too] [--limit N] [--out bench/results]
 
 Each model file is run as the engine runs it by default (its refiner on, when it has one);
 ``--coarse-too`` also scores the network alone (e.g. 0.2.0 = 0.2.1 without its refiner).
-``--reuse`` takes a model's rows from an earlier run's JSON when that run scored the same images
-under the same label (baselines scored once, new models added later). Writes ``OUT/dev_v2.md``
-and ``OUT/dev_v2.json``. 2 CPU threads, one model at a time.
+Writes ``OUT/dev_v2.md`` and ``OUT/dev_v2.json``. 2 CPU threads, one model at a time.
 """
 from __future__ import annotations
 
@@ -37,6 +35,7 @@ from matting.evaluation import EvalPair, find_pairs
 from matting.imageio import read_gray8, save_image
 from matting.weights import default_model_path
 from training.baselines import load_baseline
+from training.devset import spread
 from training.data.pseudo_alpha import normalise_trimap
 
 MORE_SOURCES = ("people_ccp", "davis_people", "davis_animals", "davis_vehicles", "plants")
@@ -55,20 +54,6 @@ def photo_pairs(data: Path, shared: Path, out: Path) -> list[EvalPair]:
         save_image(out / f"{r['stem']}.png", trimap)
         pairs.append(EvalPair(r["stem"], Path(r["image"]), Path(r["alpha"]), out / f"{r['stem']}.png"))
     return pairs
-
-
-def thin(pairs: list[EvalPair], limit: int) -> list[EvalPair]:
-    return pairs[:: max(1, len(pairs) // limit)][:limit] if limit else pairs
-
-
-def reusable(path: Path | None, sets: dict[str, list[EvalPair]]) -> dict[str, dict[str, list[dict]]]:
-    """The models of an earlier ``dev_v2.json`` whose rows cover exactly these images."""
-    if path is None or not path.is_file():
-        return {}
-    names = {s: [p.name for p in pairs] for s, pairs in sets.items()}
-    earlier = json.loads(path.read_text())["results"]
-    return {m: r for m, r in earlier.items()
-            if set(r) == set(names) and all([row["name"] for row in r[s]] == names[s] for s in names)}
 
 
 def source_means(rows: list[dict], key: Callable[[str], str], prefix: str) -> dict[str, dict[str, float]]:
@@ -94,13 +79,12 @@ def main() -> None:
     p.add_argument("--limit", type=int, default=0, help="at most N images per set (0: all)")
     p.add_argument("--no-baselines", action="store_true")
     p.add_argument("--coarse-too", action="store_true", help="also score each refined model's network alone")
-    p.add_argument("--reuse", type=Path, help="dev_v2.json of an earlier run: reuse rows scored on the same images")
     p.add_argument("--out", type=Path, default=ROOT / "bench/results")
     args = p.parse_args()
     source = read_sources(args.base / "dev/image", args.more / "dev/image")
     sets = {
-        "base": thin(find_pairs(args.base / "dev/image", args.base / "dev/alpha"), args.limit),
-        "more": thin(find_pairs(args.more / "dev/image", args.more / "dev/alpha"), args.limit),
+        "base": spread(find_pairs(args.base / "dev/image", args.base / "dev/alpha"), args.limit),
+        "more": spread(find_pairs(args.more / "dev/image", args.more / "dev/alpha"), args.limit),
         "photos": photo_pairs(args.base, args.shared, args.base / "photo_trimaps"),
     }
     predictors = {}
@@ -115,13 +99,8 @@ def main() -> None:
     if not args.no_baselines:
         for name in ("u2netp", "modnet"):
             predictors[name] = load_baseline(name).predict
-    earlier = reusable(args.reuse, sets)
     results: dict[str, dict[str, list[dict]]] = {}
     for name, predict in predictors.items():
-        if name in earlier:
-            print(f"{name}: rows reused from {args.reuse}")
-            results[name] = earlier[name]
-            continue
         results[name] = {s: score_each(predict, {s: pairs}, f"{name} {s}")[s] for s, pairs in sets.items()}
 
     def group(name: str) -> str:

@@ -25,7 +25,6 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -33,7 +32,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.app_responsiveness import (DEFAULT_SOURCES, Heartbeat, close, make_photo, open_window,  # noqa: E402
+from bench.app_responsiveness import (Heartbeat, close, open_photo_window,  # noqa: E402
                                      settled, wait_until)  # noqa: E402
 
 # (control, values to step through, in the panel's units: px, or % for contrast / decontaminate)
@@ -93,11 +92,7 @@ def main() -> int:
     p.add_argument("--json", type=Path)
     args = p.parse_args()
 
-    tmp = Path(tempfile.mkdtemp(prefix="msia-bench-"))
-    photo = args.photo or make_photo(next(s for s in DEFAULT_SOURCES if s.is_file()), args.megapixels, tmp)
-    app, window = open_window(tmp)
-    window.set_layout("single")
-    window.set_view("cutout")
+    tmp, photo, app, window = open_photo_window(args.photo, args.megapixels, "msia-bench-")
     ready = {"fg": False}
     window.foregroundReady.connect(lambda: ready.__setitem__("fg", True))
     t0 = time.perf_counter()

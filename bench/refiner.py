@@ -28,6 +28,7 @@ from matting.files import files_by_stem
 from matting.imageio import read_gray8, save_image
 from matting.weights import default_model_path
 from training.baselines import load_baseline
+from training.devset import spread
 
 
 def band_trimaps(alphas: Path, out: Path, band: int) -> Path:
@@ -50,7 +51,7 @@ def main() -> None:
     whole = find_pairs(args.images, args.alphas)
     band = find_pairs(args.images, args.alphas, trimaps)
     if args.limit:
-        whole, band = whole[:: max(1, len(whole) // args.limit)], band[:: max(1, len(band) // args.limit)]
+        whole, band = spread(whole, args.limit), spread(band, args.limit)
     engine = MattingEngine(model, device="cpu")
     if not engine.has_refiner:
         raise SystemExit(f"{model}: this model file has no refiner")

@@ -20,12 +20,13 @@ import cv2
 import numpy as np
 
 from _checkout import ROOT
+from matting.compose import preview
 from matting.engine import MattingEngine
 from matting.imageio import load_image, save_image
 from matting.resources import sample_path
 from training.baselines import load_baseline
 
-BACKDROP = np.array([40, 160, 70], np.float32)
+GREEN = (40, 160, 70)
 DEV_SOURCES = ("people_ccp", "davis_people", "plants", "davis_vehicles", "davis_animals")
 
 
@@ -38,13 +39,6 @@ def photos(more: Path) -> list[tuple[str, Path]]:
         if stems:
             chosen.append((f"{source}: {stems[len(stems) // 2]}", more / "dev/image" / f"{stems[len(stems) // 2]}.png"))
     return chosen
-
-
-def cutout(rgb: np.ndarray, alpha: np.ndarray, height: int) -> np.ndarray:
-    """The cutout over green, ``height`` px tall."""
-    a = alpha[..., None].astype(np.float32)
-    out = np.clip(a * rgb.astype(np.float32) + (1 - a) * BACKDROP, 0, 255).astype(np.uint8)
-    return fit(out, height)
 
 
 def fit(x: np.ndarray, height: int) -> np.ndarray:
@@ -63,7 +57,7 @@ def sheet(rows: list[tuple[str, Path]], models: dict[str, Callable[[np.ndarray],
     lines = []
     for text, path in rows:
         rgb = load_image(path).rgb
-        tiles = [label(fit(rgb, height), text)] + [label(cutout(rgb, predict(rgb), height), name)
+        tiles = [label(fit(rgb, height), text)] + [label(fit(preview(rgb, predict(rgb), "color", color=GREEN), height), name)
                                                    for name, predict in models.items()]
         lines.append(np.concatenate(tiles, axis=1))
     width = max(line.shape[1] for line in lines)

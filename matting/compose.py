@@ -28,12 +28,19 @@ FG_MAX_PIXELS = 4_000_000
 PREVIEW_MODES = ("alpha", "black", "white", "checker", "color")
 
 
+_FULL_SCALE = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
+
+
+def full_scale(dtype: np.dtype) -> float | None:
+    """The value of white for an integer pixel type (255, 65535); None for floats."""
+    return _FULL_SCALE.get(np.dtype(dtype))
+
+
 def unit(rgb: np.ndarray) -> np.ndarray:
     """uint8/uint16/float image -> float32 in [0, 1] (floats clipped)."""
-    if rgb.dtype == np.uint8:
-        return rgb.astype(np.float32) / 255.0
-    if rgb.dtype == np.uint16:
-        return rgb.astype(np.float32) / 65535.0
+    full = full_scale(rgb.dtype)
+    if full is not None:
+        return rgb.astype(np.float32) / full
     if np.issubdtype(rgb.dtype, np.floating):
         return np.clip(rgb, 0.0, 1.0).astype(np.float32)
     raise ValueError(f"unsupported image dtype {rgb.dtype}")

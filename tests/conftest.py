@@ -5,8 +5,13 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from pathlib import Path
+
 import numpy as np
 import pytest
+
+# ../shared/data: there for every developer and for CI, never copied into the repository
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 @pytest.fixture(scope="session")
@@ -41,6 +46,17 @@ def shipped_model_path():
     if not path.is_file():
         pytest.skip(f"no shipped model at {path}")
     return path
+
+
+@pytest.fixture(scope="session")
+def shipped_engine(shipped_model_path):
+    """The shipped model's engine on the CPU, for the quality tests on ``SHARED_DATA`` (skipped
+    where that folder is absent)."""
+    from matting.engine import MattingEngine
+
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"{SHARED_DATA} not present")
+    return MattingEngine(shipped_model_path, device="cpu")
 
 
 @pytest.fixture(scope="session")

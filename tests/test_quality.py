@@ -15,12 +15,11 @@ import cv2
 import numpy as np
 import pytest
 
-from matting.engine import MattingEngine
+from .conftest import SHARED_DATA
 from matting.evaluation import soft_band_trimap
 from matting.imageio import load_image, read_gray8
 from matting.metrics import gradient_error, sad
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 # (whole-image SAD, whole-image Gradient) means over the six photos, x1000 as in the paper
 CEILING = {"sad": 115.0, "grad": 29.2}  # 0.2.1 measured 104.24 and 26.49
 
@@ -28,16 +27,14 @@ CEILING = {"sad": 115.0, "grad": 29.2}  # 0.2.1 measured 104.24 and 26.49
 def held_out() -> list[tuple[str, Path, Path]]:
     from training.data.prepare import assign_dev, gather_jobs
 
-    jobs = gather_jobs(SHARED)
+    jobs = gather_jobs(SHARED_DATA)
     assign_dev(jobs)
     return [(j.stem, Path(j.image), Path(j.label)) for j in jobs if j.split == "dev" and j.source.startswith("pseudo_gt")]
 
 
 @pytest.fixture(scope="module")
-def scores(shipped_model_path):
-    if not SHARED.is_dir():
-        pytest.skip(f"{SHARED} not present")
-    engine = MattingEngine(shipped_model_path, device="cpu")
+def scores(shipped_engine):
+    engine = shipped_engine
     rows = []
     for stem, image, alpha in held_out():
         rgb = load_image(image).rgb

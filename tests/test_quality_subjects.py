@@ -17,11 +17,10 @@ import cv2
 import numpy as np
 import pytest
 
-from matting.engine import MattingEngine
+from .conftest import SHARED_DATA
 from matting.imageio import load_image, read_gray8
 from matting.metrics import sad
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 PER_SOURCE = 3  # images per source, spread over its held-out ones
 # mean SAD /1000 against masks (or trimaps' definite pixels) per group: the shipped 0.2.1 measured
 # people 28.37, vehicles 17.49, animals 24.03, plants 6.90; ceilings about 10 % above
@@ -34,7 +33,7 @@ def held_out() -> list[tuple[str, str, Path, Path, str]]:
     """(group, stem, image, label, kind) for PER_SOURCE held-out images of each source."""
     from training.data.prepare import assign_more_dev, gather_more_jobs
 
-    jobs = gather_more_jobs(SHARED)
+    jobs = gather_more_jobs(SHARED_DATA)
     assign_more_dev(jobs)
     chosen = []
     for source, group in GROUP.items():
@@ -56,10 +55,8 @@ def reference(label: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 @pytest.fixture(scope="module")
-def scores(shipped_model_path):
-    if not SHARED.is_dir():
-        pytest.skip(f"{SHARED} not present")
-    engine = MattingEngine(shipped_model_path, device="cpu")
+def scores(shipped_engine):
+    engine = shipped_engine
     rows = []
     for group, stem, image, label, kind in held_out():
         rgb = load_image(image).rgb

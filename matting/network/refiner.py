@@ -32,7 +32,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..compose import unit
+from ..compose import full_scale, unit
 from .aspp import conv_bn_relu
 from .config import RefinerConfig
 
@@ -210,9 +210,9 @@ def apply_strips(coef: Tensor, rgb: np.ndarray, strip_rows: int = 256,
     same half-pixel convention as PyTorch's)."""
     h, w = rgb.shape[:2]
     lr = coef[0].float().cpu().permute(1, 2, 0).numpy().copy()  # a copy: scaled below
-    scale = _INTEGER_SCALE.get(rgb.dtype)
-    if scale is not None:  # A . (I / 255) = (A / 255) . I: integer pixels used as they are
-        lr[..., :3] *= scale
+    full = full_scale(rgb.dtype)
+    if full is not None:  # A . (I / 255) = (A / 255) . I: integer pixels used as they are
+        lr[..., :3] /= full
     tiles = [(left, min(w, left + tile)) for left in range(0, w, tile)]
     spans = [_source_span(w, lr.shape[1], left, right) for left, right in tiles]
     out = np.empty((h, w), dtype=np.float32)
@@ -236,16 +236,13 @@ def apply_strips(coef: Tensor, rgb: np.ndarray, strip_rows: int = 256,
         up = torch.from_numpy(cv2.resize(rows, (w, bottom - top), interpolation=cv2.INTER_LINEAR))
         for left, right in _runs(todo):
             pixels = rgb[top:bottom, left:right]
-            image = torch.from_numpy(pixels.astype(np.float32) if scale is not None else unit(pixels))
+            image = torch.from_numpy(pixels.astype(np.float32) if full is not None else unit(pixels))
             part = up[:, left:right]
             alpha = part[..., 3].clone()
             for c in range(3):
                 alpha.addcmul_(part[..., c], image[..., c])
             out[top:bottom, left:right] = alpha.clamp_(0.0, 1.0).numpy()
     return out
-
-
-_INTEGER_SCALE = {np.dtype(np.uint8): 1 / 255, np.dtype(np.uint16): 1 / 65535}
 
 
 def _runs(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -28,6 +28,7 @@ that no training composite of the adobe mode uses; the test set is never looked 
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -168,7 +169,7 @@ def draw_weights(sources: list[str], cfg: DataConfig) -> np.ndarray:
     """Probability of drawing each pair: ``source_shares`` split evenly inside each source, else
     ``source_weights`` per pair (1 for sources not named), normalised."""
     if cfg.source_shares:
-        counts = {s: sources.count(s) for s in set(sources)}
+        counts = Counter(sources)
         w = np.array([cfg.source_shares.get(s, 0.0) / counts[s] for s in sources], np.float64)
         if w.sum() <= 0:
             raise ValueError(f"source_shares {cfg.source_shares} name none of the sources {sorted(counts)}")
