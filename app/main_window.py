@@ -313,7 +313,7 @@ class MainWindow(QMainWindow):
             pane.mode_box.setCurrentIndex(pane.mode_box.findData(mode))
 
     def _modes_changed(self) -> None:
-        self.display.refresh()
+        self.display.refresh(draft_first=True)
         self.loupe.update()
 
     def _strokes_changed(self) -> None:

@@ -48,6 +48,7 @@ from .progress import CancelFn, ProgressFn, check, report
 
 UNKNOWN = 128
 MAX_UNKNOWN = 250_000  # unknown pixels solved at full resolution (~1-2 s on one core)
+SKETCH_UNKNOWN = 5_000  # ... for a preview's first look (~0.1 s; app/display.py)
 MARGIN = 24  # context pixels around the unknown pixels' bounding box
 TILE, TILE_OVERLAP = 512, 32  # crops solved one at a time, and the context each one sees
 PRIOR_WEIGHT = 0.0  # weight of the network prior: no weight tried helped (bench/refine_auto.py)
@@ -112,18 +113,20 @@ def _window(mask: np.ndarray, margin: int) -> tuple[slice, slice] | None:
 
 
 def solve_closed_form(image: np.ndarray, solve: np.ndarray, seed: np.ndarray, prior: float = PRIOR_WEIGHT,
-                      cancel: CancelFn = None) -> np.ndarray:
+                      cancel: CancelFn = None, max_unknown: int = MAX_UNKNOWN) -> np.ndarray:
     """Closed-form alpha of one crop: ``image`` float HxWx3 in [0, 1], ``solve`` a boolean mask
     of the pixels to solve, ``seed`` float HxW (the fixed values elsewhere, and the prior and
-    starting point inside). Returns float32 HxW, equal to ``seed`` outside ``solve``."""
+    starting point inside). Returns float32 HxW, equal to ``seed`` outside ``solve``. Above
+    ``max_unknown`` pixels to solve the crop is solved reduced (the app's first look at an edge
+    radius asks for ``SKETCH_UNKNOWN``: ~0.1 s instead of seconds)."""
     fixed = ~solve
     n = int(solve.sum())
     out = seed.astype(np.float32).copy()
     if n == 0 or (prior <= 0 and not fixed.any()):
         return out  # nothing to solve, or no fixed pixel and no prior: undetermined
     h, w = solve.shape
-    if n > MAX_UNKNOWN:
-        s = 0.95 * (MAX_UNKNOWN / n) ** 0.5
+    if n > max_unknown:
+        s = 0.95 * (max_unknown / n) ** 0.5
         size = (max(8, round(w * s)), max(8, round(h * s)))
         small_solve = cv2.resize(solve.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
         small = _solve_tiled(cv2.resize(image.astype(np.float32), size, interpolation=cv2.INTER_AREA), small_solve,
@@ -240,7 +243,7 @@ def _cg(A, b: np.ndarray, x0: np.ndarray, cancel: CancelFn) -> np.ndarray:
 
 def refine_with_trimap(rgb: np.ndarray, trimap: np.ndarray, seed_alpha: np.ndarray | None = None,
                        region: np.ndarray | None = None, progress: ProgressFn = None, cancel: CancelFn = None,
-                       *, prior: float = PRIOR_WEIGHT) -> np.ndarray:
+                       *, prior: float = PRIOR_WEIGHT, max_unknown: int = MAX_UNKNOWN) -> np.ndarray:
     """Solve the trimap's unknown (128) pixels; with ``region`` (the painted area) only those
     within ``MARGIN`` pixels of it, the others keep the seed, so nothing far from the strokes
     changes and the solved patch joins the untouched matte without a seam. Without
@@ -264,7 +267,7 @@ def refine_with_trimap(rgb: np.ndarray, trimap: np.ndarray, seed_alpha: np.ndarr
         return base
     check(cancel)
     report(progress, 0.1)
-    base[win] = solve_closed_form(unit(rgb[win]), solve[win], base[win], prior, cancel)
+    base[win] = solve_closed_form(unit(rgb[win]), solve[win], base[win], prior, cancel, max_unknown)
     report(progress, 1.0)
     return base
 
