@@ -74,8 +74,8 @@ def main() -> int:
         window.brush_panel.select(kind)
         marks: dict[str, float] = {}
 
-        def on_sketch(marks=marks) -> None:
-            marks.setdefault("sketch" if "released" in marks else "paint_sketch", time.perf_counter())
+        def on_sketch(final: bool, marks=marks) -> None:
+            marks.setdefault("sketch" if final else "paint_sketch", time.perf_counter())
 
         def on_preview(marks=marks) -> None:
             if "released" in marks and brushes.exact_shown == brushes.strokes:

@@ -93,14 +93,21 @@ def rasterise_stroke(points: Sequence[tuple[float, float]], radius: float, shape
 def stroke_window(stroke: np.ndarray, radius: float, grow: float = 1.0) -> tuple[slice, slice] | None:
     """The stroke's bounding box grown by ``REACH`` radii, at least ``MIN_REACH`` px and at least
     the stroke's own extent (times ``grow``), clipped to the photo."""
-    ys, xs = np.nonzero(stroke)
-    if not len(ys):
+    box = bounding_box(stroke)
+    if box is None:
         return None
-    extent = max(ys.max() - ys.min(), xs.max() - xs.min())
+    y0, y1, x0, x1 = box
+    extent = max(y1 - y0, x1 - x0)
     reach = int(round(grow * max(MIN_REACH, REACH * radius, extent)))
     h, w = stroke.shape
-    return (slice(max(0, ys.min() - reach), min(h, ys.max() + reach + 1)),
-            slice(max(0, xs.min() - reach), min(w, xs.max() + reach + 1)))
+    return (slice(max(0, y0 - reach), min(h, y1 + reach + 1)), slice(max(0, x0 - reach), min(w, x1 + reach + 1)))
+
+
+def bounding_box(mask: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(first row, last row, first column, last column) of a bool mask's set pixels, None if
+    there are none (OpenCV's: ~1 ms on a 2048 px proxy, where ``np.nonzero`` took 10-25 ms)."""
+    x, y, w, h = cv2.boundingRect(mask.view(np.uint8) if mask.dtype == bool else mask.astype(np.uint8))
+    return None if w == 0 else (y, y + h - 1, x, x + w - 1)
 
 
 def _seeds(image: np.ndarray, alpha: np.ndarray, stroke: np.ndarray, radius: float,
@@ -319,16 +326,23 @@ def refine_band(rgb: np.ndarray, alpha: np.ndarray, band: np.ndarray, progress: 
     return refine_with_strokes(rgb, alpha, unknown=band, progress=progress, cancel=cancel)
 
 
+def band_window(band: np.ndarray) -> tuple[slice, slice] | None:
+    """The band's bounding box plus ``MARGIN`` (what ``refine_band_preview`` may change), clipped."""
+    box = bounding_box(band)
+    if box is None:
+        return None
+    y0, y1, x0, x1 = box
+    h, w = band.shape
+    return (slice(max(0, y0 - MARGIN), min(h, y1 + MARGIN + 1)), slice(max(0, x0 - MARGIN), min(w, x1 + MARGIN + 1)))
+
+
 def refine_band_preview(rgb: np.ndarray, alpha: np.ndarray, band: np.ndarray, side: int = PREVIEW_SIDE) -> np.ndarray:
     """``refine_band`` on the band's crop (plus ``MARGIN``) reduced to at most ``side`` px, enlarged
     back into a copy of ``alpha``: a quick, coarser look at the result while painting."""
     out = np.array(alpha, np.float32, copy=True)
-    ys, xs = np.nonzero(band)
-    if not len(ys):
+    win = band_window(band)
+    if win is None:
         return out
-    h, w = band.shape
-    win = (slice(max(0, ys.min() - MARGIN), min(h, ys.max() + MARGIN + 1)),
-           slice(max(0, xs.min() - MARGIN), min(w, xs.max() + MARGIN + 1)))
     ch, cw = band[win].shape
     s = min(1.0, side / max(ch, cw))
     size = (max(2, round(cw * s)), max(2, round(ch * s)))

@@ -37,8 +37,7 @@ tests/test_refine.py's docstring and bench/refine_auto.py).
 """
 from __future__ import annotations
 
-import contextlib
-import io
+import importlib
 
 import cv2
 import numpy as np
@@ -221,6 +220,10 @@ def _solve_full(image: np.ndarray, solve: np.ndarray, seed: np.ndarray, prior: f
     return flat.reshape(h, w)
 
 
+def _silent(*_args, **_kwargs) -> None:
+    """A ``print`` that prints nothing."""
+
+
 def _cg(A, b: np.ndarray, x0: np.ndarray, cancel: CancelFn) -> np.ndarray:
     """Preconditioned conjugate gradients (pymatting's incomplete Cholesky, as its
     ``estimate_alpha_cf``). The matting Laplacian is badly conditioned (epsilon 1e-7): when CG
@@ -229,11 +232,15 @@ def _cg(A, b: np.ndarray, x0: np.ndarray, cancel: CancelFn) -> np.ndarray:
     from pymatting import ichol, jacobi
     from scipy.sparse.linalg import LinearOperator, cg
 
+    ichol_module = importlib.import_module("pymatting.preconditioner.ichol")  # the package's name is the function
+    # ichol prints a "PERFORMANCE WARNING" to stdout for each diagonal shift it has to try (the
+    # CLI's output is the user's): its module's ``print`` is silenced. Not by redirecting
+    # sys.stdout, which is one for the whole process: two solves in threads at once (the app's
+    # brush sketch and preview) could leave it pointing at the other's buffer for good.
+    ichol_module.print = _silent
     try:
-        # ichol prints a "PERFORMANCE WARNING" to stdout for each diagonal shift it has to try
-        # (the CLI's output is the user's); more fill than 4x the matrix means give up on it.
-        with contextlib.redirect_stdout(io.StringIO()):
-            precondition = ichol(A.tocsc(), max_nnz=max(1_000_000, 4 * A.nnz))
+        # more fill than 4x the matrix means give up on it
+        precondition = ichol(A.tocsc(), max_nnz=max(1_000_000, 4 * A.nnz))
     except ValueError:
         precondition = jacobi(A)
     M = LinearOperator(A.shape, matvec=precondition, dtype=np.float64)

@@ -5,7 +5,8 @@ on the display proxy, in three looks, each replacing the one before:
 
   * a sketch, while painting and at once when the stroke ends: the same computation at a coarser
     scale (``SKETCH_SIDE`` for quick selection, the band's crop at ``SKETCH_BAND_SIDE`` for refine
-    edge; the newest stroke state wins: a sketch still queued when the brush moves on is skipped),
+    edge; one at a time, the newest stroke state next: states the brush moved past unsketched are
+    skipped),
     drawn as a patch over the stroke's dirty rectangle only (``DisplayPipeline.show_patch``), so
     that neither the whole proxy picture nor the whole matte is made again first;
   * the exact proxy result (the quick selection at its working scale, the refine-edge band on its
@@ -22,9 +23,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from matting.quick_select import (DEFAULT_METHOD, PREVIEW_SIDE, SKETCH_SIDE, WORK_SIDE, grow_stroke, quick_select,
-                                  rasterise_stroke, refine_band, refine_band_preview)
-from matting.refine import MARGIN
+from matting.quick_select import (DEFAULT_METHOD, PREVIEW_SIDE, SKETCH_SIDE, WORK_SIDE, band_window, grow_stroke,
+                                  quick_select, rasterise_stroke, refine_band, refine_band_preview)
 
 from ..display import edge_margin
 
@@ -44,13 +44,7 @@ def proxy_result(kind: str, rgb: np.ndarray, alpha: np.ndarray, points, radius: 
     docstring)."""
     stroke = rasterise_stroke(points, radius, alpha.shape)
     if kind == REFINE_EDGE:
-        ys, xs = np.nonzero(stroke)
-        if not len(ys):
-            return np.array(alpha, np.float32, copy=True), None
-        h, w = stroke.shape
-        win = (slice(max(0, ys.min() - MARGIN), min(h, ys.max() + MARGIN + 1)),
-               slice(max(0, xs.min() - MARGIN), min(w, xs.max() + MARGIN + 1)))
-        return refine_band_preview(rgb, alpha, stroke, SKETCH_BAND_SIDE if sketch else PREVIEW_SIDE), win
+        return refine_band_preview(rgb, alpha, stroke, SKETCH_BAND_SIDE if sketch else PREVIEW_SIDE), band_window(stroke)
     add = kind == QUICK_ADD
     sel = grow_stroke(rgb, alpha, stroke, radius, add, method, SKETCH_SIDE if sketch else WORK_SIDE)
     out = alpha.copy()
@@ -81,7 +75,7 @@ def full_result(kind: str, rgb: np.ndarray, alpha: np.ndarray, points, radius: f
 class EdgeBrushes(QObject):
     """Runs the edge-aware brushes for a window (its ``workers``, ``display`` and ``doc``)."""
 
-    sketched = Signal()  # a stroke's first look is on screen
+    sketched = Signal(bool)  # a stroke's first look is on screen (True: of the finished stroke)
     previewed = Signal()  # an exact proxy result is on screen
     applied = Signal(str)  # kind: a full-resolution result is in the document
     failed = Signal(str)
@@ -98,11 +92,14 @@ class EdgeBrushes(QObject):
         self.sketch_pool = window.workers.dedicated_pool()  # sketches never wait behind an exact preview
         self.strokes = 0  # strokes finished so far; the one being painted is ``strokes + 1``
         self.exact_shown = 0  # the last stroke whose final exact preview is on screen
-        self.sketching = False
+        self.sketch_running: tuple | None = None  # (kind, points, radius, stroke) being sketched
+        self.sketch_final = False  # ... and whether that is a finished stroke's
+        self.sketch_wanted: tuple | None = None  # (kind, points, radius, stroke, final) to sketch next
 
     @property
     def busy(self) -> bool:
-        return self.running or bool(self.queue) or self.preview_running or bool(self.previews) or self.sketching
+        return (self.running or bool(self.queue) or self.preview_running or bool(self.previews)
+                or self.sketch_running is not None or self.sketch_wanted is not None)
 
     def matte_replaced(self) -> None:
         """The document's matte changed by other means (undo, reset...): previews start afresh."""
@@ -116,7 +113,7 @@ class EdgeBrushes(QObject):
         if kind not in EDGE_KINDS or len(points) < 2:
             return
         xy = _xy(points)
-        self._sketch(kind, xy, radius, self.strokes + 1)
+        self._sketch(kind, xy, radius, self.strokes + 1, False)
         if kind != REFINE_EDGE:
             return
         self.previews = [p for p in self.previews if p[3]]  # an older unfinished stroke is superseded
@@ -129,7 +126,7 @@ class EdgeBrushes(QObject):
             return
         xy = _xy(points)
         self.strokes += 1
-        self._sketch(kind, xy, radius, self.strokes)
+        self._sketch(kind, xy, radius, self.strokes, True)
         self.previews = [p for p in self.previews if p[3]]
         self.previews.append((kind, xy, radius, True, self.strokes))
         self._next_preview()
@@ -155,29 +152,41 @@ class EdgeBrushes(QObject):
 
         return job
 
-    def _sketch(self, kind: str, xy, radius: float, stroke: int) -> None:
-        display = self.window.display
-        if display.proxy is None or display.proxy.alpha is None:
+    def _sketch(self, kind: str, xy, radius: float, stroke: int, final: bool) -> None:
+        """Sketch the stroke as it is now: at once if no sketch is being made, else after the one
+        being made (which is still shown: a brush moving faster than sketches are made gets one
+        every sketch's time), replacing any request still waiting (the newest state wins). A
+        finished stroke whose last state is being sketched already is not sketched again."""
+        if final and self.sketch_wanted is None and self.sketch_running == (kind, xy, radius, stroke):
+            self.sketch_final = True
             return
-        self.sketching = True
+        self.sketch_wanted = (kind, xy, radius, stroke, final)
+        self._next_sketch()
+
+    def _next_sketch(self) -> None:
+        display = self.window.display
+        if self.sketch_running is not None or self.sketch_wanted is None or display.proxy is None \
+                or display.proxy.alpha is None:
+            return
+        kind, xy, radius, stroke, final = self.sketch_wanted
+        self.sketch_wanted = None
+        self.sketch_running, self.sketch_final = (kind, xy, radius, stroke), final
 
         def done(result) -> None:
-            self.sketching = False
+            self.sketch_running = None
             _small, rect, pictures = result
             if rect is not None and stroke > self.exact_shown:
                 display.show_patch(pictures, rect, ("sketch", stroke, None))
-            self.sketched.emit()
+            self.sketched.emit(self.sketch_final)
+            self._next_sketch()
 
         def failed(message: str) -> None:
-            self.sketching = False
+            self.sketch_running = None
             self.failed.emit(message)
+            self._next_sketch()
 
-        def cancelled() -> None:
-            self.sketching = False
-
-        # keyed: a sketch replaced before it starts is skipped (the newest stroke state wins)
         self.window.workers.start(self._preview_job(kind, xy, radius, self.preview_base, True), on_done=done,
-                                  on_failed=failed, on_cancelled=cancelled, key="edge-sketch", pool=self.sketch_pool)
+                                  on_failed=failed, key="edge-sketch", pool=self.sketch_pool)
 
     def _next_preview(self) -> None:
         display = self.window.display
