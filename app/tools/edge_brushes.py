@@ -23,7 +23,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from matting.quick_select import (DEFAULT_METHOD, PREVIEW_SIDE, SKETCH_SIDE, WORK_SIDE, band_window, grow_stroke,
+from matting.progress import check
+from matting.quick_select import (DEFAULT_METHOD, PREVIEW_SIDE, band_window, bounding_box, grow_stroke,
                                   quick_select, rasterise_stroke, refine_band, refine_band_preview)
 
 from ..display import edge_margin
@@ -37,21 +38,24 @@ Window = tuple[slice, slice]
 
 
 def proxy_result(kind: str, rgb: np.ndarray, alpha: np.ndarray, points, radius: float,
-                 method: str = DEFAULT_METHOD, sketch: bool = False) -> tuple[np.ndarray, Window | None]:
+                 method: str = DEFAULT_METHOD, sketch: bool = False, cancel=None) -> tuple[np.ndarray, Window | None]:
     """A brush's result on arrays of any size (the proxy), and the window it changed (None:
     nothing): the quick selection's grown pixels set (without the edge solve, for speed), or the
     refine-edge band solved on a reduced crop. ``sketch``: the coarser first look (module
-    docstring)."""
+    docstring). Raises ``Cancelled``."""
     stroke = rasterise_stroke(points, radius, alpha.shape)
     if kind == REFINE_EDGE:
-        return refine_band_preview(rgb, alpha, stroke, SKETCH_BAND_SIDE if sketch else PREVIEW_SIDE), band_window(stroke)
+        side = SKETCH_BAND_SIDE if sketch else PREVIEW_SIDE
+        return refine_band_preview(rgb, alpha, stroke, side, cancel), band_window(stroke)
     add = kind == QUICK_ADD
-    sel = grow_stroke(rgb, alpha, stroke, radius, add, method, SKETCH_SIDE if sketch else WORK_SIDE)
+    sel = grow_stroke(rgb, alpha, stroke, radius, add, method, sketch, cancel)
     out = alpha.copy()
-    if sel.empty:
+    box = bounding_box(sel.mask)
+    if box is None:
         return out, None
     out[sel.window][sel.mask] = 1.0 if add else 0.0
-    return out, sel.window
+    (ys, xs), (y0, y1, x0, x1) = sel.window, box  # what changed: the selection's box, not its window's
+    return out, (slice(ys.start + y0, ys.start + y1 + 1), slice(xs.start + x0, xs.start + x1 + 1))
 
 
 def dirty_rect(window: Window, margin: int, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
@@ -92,9 +96,9 @@ class EdgeBrushes(QObject):
         self.sketch_pool = window.workers.dedicated_pool()  # sketches never wait behind an exact preview
         self.strokes = 0  # strokes finished so far; the one being painted is ``strokes + 1``
         self.exact_shown = 0  # the last stroke whose final exact preview is on screen
-        self.sketch_running: tuple | None = None  # (kind, points, radius, stroke) being sketched
-        self.sketch_final = False  # ... and whether that is a finished stroke's
-        self.sketch_wanted: tuple | None = None  # (kind, points, radius, stroke, final) to sketch next
+        self.sketch_running: tuple | None = None  # ((kind, points, radius, stroke), task) being sketched
+        self.sketch_wanted: tuple | None = None  # the stroke state to sketch next
+        self.sketch_final: tuple | None = None  # the last finished stroke's (kind, points, radius, stroke)
 
     @property
     def busy(self) -> bool:
@@ -143,24 +147,32 @@ class EdgeBrushes(QObject):
         pts, r, rgb, method = [(x * s, y * s) for x, y in xy], max(1.0, radius * s), proxy.rgb, self.method
         make, margin = display.patch_maker(), edge_margin(display.edge.scaled(s))
 
-        def job(_progress, _cancel):
-            small, window = proxy_result(kind, rgb, base, pts, r, method, sketch)
+        def job(_progress, cancel):
+            small, window = proxy_result(kind, rgb, base, pts, r, method, sketch, cancel)
             if window is None:
                 return small, None, {}
+            check(cancel)
             rect = dirty_rect(window, margin, small.shape)
             return small, rect, make(small, rect)
 
         return job
 
     def _sketch(self, kind: str, xy, radius: float, stroke: int, final: bool) -> None:
-        """Sketch the stroke as it is now: at once if no sketch is being made, else after the one
-        being made (which is still shown: a brush moving faster than sketches are made gets one
-        every sketch's time), replacing any request still waiting (the newest state wins). A
-        finished stroke whose last state is being sketched already is not sketched again."""
-        if final and self.sketch_wanted is None and self.sketch_running == (kind, xy, radius, stroke):
-            self.sketch_final = True
-            return
-        self.sketch_wanted = (kind, xy, radius, stroke, final)
+        """Sketch the stroke as it is now, one sketch at a time. While painting: at once if no
+        sketch is being made, else after the one being made (which is still shown: a brush moving
+        faster than sketches are made gets one every sketch's time), replacing any state still
+        waiting. A finished stroke: the sketch of an older state being made is cancelled (unless it
+        is of the same, last, state) and the stroke's sketch is made next; its exact preview waits
+        for it (a few tens of ms), so that the two do not share the cores."""
+        args = (kind, xy, radius, stroke)
+        if final:
+            self.sketch_final = args
+            if self.sketch_running is not None and self.sketch_running[0] == args:
+                self.sketch_wanted = None
+                return
+            if self.sketch_running is not None:
+                self.sketch_running[1].cancel()
+        self.sketch_wanted = args
         self._next_sketch()
 
     def _next_sketch(self) -> None:
@@ -168,30 +180,35 @@ class EdgeBrushes(QObject):
         if self.sketch_running is not None or self.sketch_wanted is None or display.proxy is None \
                 or display.proxy.alpha is None:
             return
-        kind, xy, radius, stroke, final = self.sketch_wanted
-        self.sketch_wanted = None
-        self.sketch_running, self.sketch_final = (kind, xy, radius, stroke), final
+        args, self.sketch_wanted = self.sketch_wanted, None
+        kind, xy, radius, stroke = args
+
+        def finished() -> None:
+            self.sketch_running = None
+            self._next_sketch()
+            self._next_preview()
 
         def done(result) -> None:
-            self.sketch_running = None
             _small, rect, pictures = result
             if rect is not None and stroke > self.exact_shown:
                 display.show_patch(pictures, rect, ("sketch", stroke, None))
-            self.sketched.emit(self.sketch_final)
-            self._next_sketch()
+                self.sketched.emit(self.sketch_final == args)
+            finished()
 
         def failed(message: str) -> None:
-            self.sketch_running = None
             self.failed.emit(message)
-            self._next_sketch()
+            finished()
 
-        self.window.workers.start(self._preview_job(kind, xy, radius, self.preview_base, True), on_done=done,
-                                  on_failed=failed, key="edge-sketch", pool=self.sketch_pool)
+        task = self.window.workers.start(self._preview_job(kind, xy, radius, self.preview_base, True), on_done=done,
+                                         on_failed=failed, on_cancelled=finished, pool=self.sketch_pool)
+        self.sketch_running = (args, task)
 
     def _next_preview(self) -> None:
         display = self.window.display
         if self.preview_running or not self.previews or display.proxy is None or display.proxy.alpha is None:
             return
+        if self.previews[0][3] and self._sketching(self.previews[0][4]):
+            return  # the finished stroke's sketch first (_next_sketch calls again)
         kind, xy, radius, final, stroke = self.previews.pop(0)
         self.preview_running = True
 
@@ -217,6 +234,12 @@ class EdgeBrushes(QObject):
 
         self.window.workers.start(self._preview_job(kind, xy, radius, self.preview_base, False), on_done=done,
                                   on_failed=failed, key="edge-preview", pool=self.preview_pool)
+
+    def _sketching(self, stroke: int) -> bool:
+        """The sketch of stroke ``stroke``'s last state is being made or waits to be."""
+        final = self.sketch_final
+        return final is not None and final[3] == stroke and (
+            self.sketch_wanted == final or (self.sketch_running is not None and self.sketch_running[0] == final))
 
     # ---- full resolution, in order
     def _next_full(self) -> None:
