@@ -23,8 +23,19 @@ made in a worker (``proxy-edge``, the newest setting wins) with the settings sca
 the band solve (edge radius) is cached per matte and radius, so the other controls only filter.
 Detail tiles and the loupe apply the full-resolution settings to their region plus a margin.
 While a control moves (``set_edge(..., draft=True)``) the visible panes get a draft picture made
-at ``DRAFT_SIDE`` from a reduced copy of the proxy, without the band solve (the band outline view
-follows the radius live); the full proxy picture follows when the change is committed.
+at ``DRAFT_SIDE`` from a reduced copy of the proxy, the edge radius's band solved on that copy
+reduced to ``matting.refine.SKETCH_UNKNOWN`` unknown pixels (tens of ms instead of seconds; the
+band outline view follows the radius live); the full proxy picture follows when the change is
+committed. A view, opacity, background or colour change whose picture is not cached gets a draft
+picture too (``refresh(draft_first=True)``), shown until the full one is rendered.
+
+Brushes draw their results as patches (``show_patch``): the picture of the stroke's dirty
+rectangle only, made in the brush's worker (``patch_maker``) and laid over the pane until the
+pane's whole picture shows that matte (``_prune_patches``).
+
+Work is latest-value-wins: a job started under the name of a queued one replaces it, and the
+replaced one never runs (``app.workers``), so a burst of moves costs the running job and the
+newest one.
 """
 from __future__ import annotations
 
