@@ -6,30 +6,17 @@ rectangle before the exact result, and the patch goes once the whole picture has
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import cv2
 import numpy as np
 from PySide6.QtGui import QImage
 
 from app.display import DRAFT_SIDE, proxy_size, reduce
-from app.tools.edge_brushes import QUICK_ADD
 from app.workers import Workers
 from matting.edge_controls import EdgeSettings, apply_edge_settings
 
 from .test_app import TIMEOUT, settle
-from .test_app_display import _finish, _open, _settings, _window
-from .test_app_edge_brushes import paint
-
-SAMPLES = Path(__file__).resolve().parents[1] / "resources" / "samples"
-
-
-def _astronaut(qtbot, tmp_path, model, view: str = "alpha"):
-    w = _window(qtbot, _settings(tmp_path), model, max_side=320)
-    w.set_layout("single")
-    w.set_view(view)
-    _open(qtbot, w, SAMPLES / "astronaut.jpg")
-    return w
+from .test_app_edge_brushes import astronaut, dropped_subject, paint  # noqa: F401 (astronaut: a fixture)
 
 
 def _pixels(image: QImage) -> np.ndarray:
@@ -51,9 +38,8 @@ def test_a_task_replaced_before_it_starts_never_runs(qtbot) -> None:
     assert ran == [5]  # the five replaced while queued were skipped, not run and dropped
 
 
-def test_a_burst_of_slider_moves_ends_in_one_picture_of_the_committed_settings(qtbot, tmp_path,
-                                                                               shipped_model_path) -> None:
-    w = _astronaut(qtbot, tmp_path, shipped_model_path)
+def test_a_burst_of_slider_moves_ends_in_one_picture_of_the_committed_settings(qtbot, astronaut) -> None:
+    w = astronaut
     display, canvas = w.display, w.compare.panes[0].canvas
     runs: list[EdgeSettings] = []
     make = display._draft_job
@@ -81,11 +67,10 @@ def test_a_burst_of_slider_moves_ends_in_one_picture_of_the_committed_settings(q
     assert canvas.content_key == display.content_key("alpha")  # the full picture, not a draft
     p = display.proxy
     assert np.allclose(p.edge_alpha, apply_edge_settings(p.rgb, p.alpha, final.scaled(p.scale)))
-    _finish(w)
 
 
-def test_the_radius_draft_solves_the_band_reduced(qtbot, tmp_path, shipped_model_path) -> None:
-    w = _astronaut(qtbot, tmp_path, shipped_model_path)
+def test_the_radius_draft_solves_the_band_reduced(qtbot, astronaut) -> None:
+    w = astronaut
     display, canvas = w.display, w.compare.panes[0].canvas
     slider = w.edge_panel.sliders["radius"]
     slider.setSliderDown(True)
@@ -100,11 +85,10 @@ def test_the_radius_draft_solves_the_band_reduced(qtbot, tmp_path, shipped_model
     slider.setSliderDown(False)
     settle(qtbot, w)
     assert w.doc.edge == EdgeSettings(radius=6.0)
-    _finish(w)
 
 
-def test_a_view_switch_asks_for_a_draft_that_looks_like_the_full_picture(qtbot, tmp_path, shipped_model_path) -> None:
-    w = _astronaut(qtbot, tmp_path, shipped_model_path)
+def test_a_view_switch_asks_for_a_draft_that_looks_like_the_full_picture(qtbot, astronaut) -> None:
+    w = astronaut
     display, canvas = w.display, w.compare.panes[0].canvas
     display.pictures.clear()  # a view not seen yet
     w.set_view("overlay")
@@ -118,18 +102,11 @@ def test_a_view_switch_asks_for_a_draft_that_looks_like_the_full_picture(qtbot, 
     assert draft.shape[:2][::-1] == proxy_size(*display.proxy.size, side=DRAFT_SIDE)
     expected = reduce(_pixels(full), (draft.shape[1], draft.shape[0]))
     assert np.abs(draft.astype(int) - expected.astype(int)).mean() < 3
-    _finish(w)
 
 
-def test_a_quick_selection_stroke_is_sketched_over_its_dirty_rectangle_first(qtbot, tmp_path,
-                                                                             shipped_model_path) -> None:
-    w = _astronaut(qtbot, tmp_path, shipped_model_path)
-    empty = np.zeros_like(w.doc.alpha)  # as if the network had dropped the whole subject
-    w.doc.apply_refinement(empty)
-    settle(qtbot, w)
-    canvas = w.compare.panes[0].canvas
-    w.brush_panel.size.setValue(8)
-    w.brush_panel.select(QUICK_ADD)
+def test_a_quick_selection_stroke_is_sketched_over_its_dirty_rectangle_first(qtbot, astronaut) -> None:
+    w = astronaut
+    _empty, canvas = dropped_subject(qtbot, w)
     seen: list[tuple] = []
     order: list[str] = []
 
@@ -158,4 +135,3 @@ def test_a_quick_selection_stroke_is_sketched_over_its_dirty_rectangle_first(qtb
     sketch[round(y) : round(y) + h, round(x) : round(x) + wd] = cv2.cvtColor(patch, cv2.COLOR_RGB2GRAY) > 128
     result = w.doc.alpha > 0.5
     assert (sketch & result).sum() / (sketch | result).sum() > 0.6
-    _finish(w)

@@ -244,8 +244,8 @@ class EdgeBrushes(QObject):
     # ---- full resolution, in order
     def _next_full(self) -> None:
         doc = self.window.doc
-        if self.running or not self.queue or doc is None or self.preview_running:
-            return  # the preview goes first: it is what the designer waits for
+        if self.running or not self.queue or doc is None or self.preview_running or any(p[3] for p in self.previews):
+            return  # the previews go first: they are what the designer waits for
         kind, xy, radius = self.queue.pop(0)
         rgb, alpha, method = doc.image.rgb, doc.alpha, self.method
         self.running = True
