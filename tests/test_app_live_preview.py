@@ -135,3 +135,12 @@ def test_a_quick_selection_stroke_is_sketched_over_its_dirty_rectangle_first(qtb
     sketch[round(y) : round(y) + h, round(x) : round(x) + wd] = cv2.cvtColor(patch, cv2.COLOR_RGB2GRAY) > 128
     result = w.doc.alpha > 0.5
     assert (sketch & result).sum() / (sketch | result).sum() > 0.6
+
+
+def test_what_lives_as_long_as_the_app_is_out_of_the_collectors_scans(qtbot, astronaut) -> None:
+    """Once the model is loaded, the objects alive (torch, the network, the libraries) are frozen
+    out of the garbage collector's full scans, which took 200-250 ms of Python's lock each."""
+    import gc
+
+    qtbot.waitUntil(lambda: "loading" not in astronaut.model_label.text(), timeout=TIMEOUT)
+    assert gc.get_freeze_count() > 100_000
