@@ -219,14 +219,16 @@ GROWERS = {"grabcut": _grabcut, "geodesic": _geodesic, "superpixels": _superpixe
 
 
 def grow_stroke(rgb: np.ndarray, alpha: np.ndarray, stroke: np.ndarray, radius: float, add: bool = True,
-                method: str = DEFAULT_METHOD, sketch: bool = False, cancel: CancelFn = None) -> Selection:
+                method: str = DEFAULT_METHOD, sketch: bool = False, cancel: CancelFn = None,
+                max_grow: int = MAX_GROW) -> Selection:
     """The pixels a quick-selection stroke (bool mask ``stroke`` of a brush of ``radius`` px)
     selects, grown to the edges of ``rgb`` (uint8/uint16/float HxWx3) within a window around it;
     ``alpha`` (float HxW) is the current matte. A selection that reaches the window's side is
     grown again in a window twice as large (at most ``MAX_GROW`` times). See the module docstring.
     ``sketch``: the app's first, coarser look at a stroke: worked at ``SKETCH_SIDE`` instead of
     ``WORK_SIDE``, 8-bit colours reduced before they are made floats (the window can be most of
-    the photo: converting it whole cost ~20 ms). ``cancel`` is checked before each window."""
+    the photo: converting it whole cost ~20 ms). ``cancel`` is checked before each window;
+    ``max_grow=0``: the first window only (the app's sketches while a stroke is being painted)."""
     if method not in GROWERS:
         raise ValueError(f"quick-selection method must be one of {', '.join(METHODS)}, got {method!r}")
     grow = 1.0
@@ -236,7 +238,7 @@ def grow_stroke(rgb: np.ndarray, alpha: np.ndarray, stroke: np.ndarray, radius: 
         if win is None:
             return Selection((slice(0, 0), slice(0, 0)), np.zeros((0, 0), bool))
         grown, size = _grow_in(rgb, alpha, stroke, radius, add, method, win, sketch)
-        if grow >= 2 ** MAX_GROW or not _touches_border(grown, win, stroke.shape):
+        if grow >= 2 ** max_grow or not _touches_border(grown, win, stroke.shape):
             break
         grow *= 2
     h, w = stroke[win].shape

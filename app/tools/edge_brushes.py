@@ -4,9 +4,9 @@ matting). Both apply themselves when the stroke ends, as one undoable step, and 
 on the display proxy, in three looks, each replacing the one before:
 
   * a sketch, while painting and at once when the stroke ends: the same computation at a coarser
-    scale (``SKETCH_SIDE`` for quick selection, the band's crop at ``SKETCH_BAND_SIDE`` for refine
-    edge; one at a time, the newest stroke state next: states the brush moved past unsketched are
-    skipped),
+    scale (``SKETCH_SIDE`` for quick selection, in the stroke's first window only; the band's crop
+    at ``SKETCH_BAND_SIDE`` for refine edge; one at a time, the newest stroke state next: states
+    the brush moved past unsketched are skipped),
     drawn as a patch over the stroke's dirty rectangle only (``DisplayPipeline.show_patch``), so
     that neither the whole proxy picture nor the whole matte is made again first;
   * the exact proxy result (the quick selection at its working scale, the refine-edge band on its
@@ -24,7 +24,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from matting.progress import check
-from matting.quick_select import (DEFAULT_METHOD, PREVIEW_SIDE, band_window, bounding_box, grow_stroke,
+from matting.quick_select import (DEFAULT_METHOD, MAX_GROW, PREVIEW_SIDE, band_window, bounding_box, grow_stroke,
                                   quick_select, rasterise_stroke, refine_band, refine_band_preview)
 
 from ..display import edge_margin
@@ -38,17 +38,19 @@ Window = tuple[slice, slice]
 
 
 def proxy_result(kind: str, rgb: np.ndarray, alpha: np.ndarray, points, radius: float,
-                 method: str = DEFAULT_METHOD, sketch: bool = False, cancel=None) -> tuple[np.ndarray, Window | None]:
+                 method: str = DEFAULT_METHOD, sketch: bool = False, cancel=None,
+                 painting: bool = False) -> tuple[np.ndarray, Window | None]:
     """A brush's result on arrays of any size (the proxy), and the window it changed (None:
     nothing): the quick selection's grown pixels set (without the edge solve, for speed), or the
     refine-edge band solved on a reduced crop. ``sketch``: the coarser first look (module
-    docstring). Raises ``Cancelled``."""
+    docstring); ``painting``: the quick selection's first window only, not grown again when the
+    selection reaches its side (the sketches). Raises ``Cancelled``."""
     stroke = rasterise_stroke(points, radius, alpha.shape)
     if kind == REFINE_EDGE:
         side = SKETCH_BAND_SIDE if sketch else PREVIEW_SIDE
         return refine_band_preview(rgb, alpha, stroke, side, cancel), band_window(stroke)
     add = kind == QUICK_ADD
-    sel = grow_stroke(rgb, alpha, stroke, radius, add, method, sketch, cancel)
+    sel = grow_stroke(rgb, alpha, stroke, radius, add, method, sketch, cancel, 0 if painting else MAX_GROW)
     out = alpha.copy()
     box = bounding_box(sel.mask)
     if box is None:
@@ -138,7 +140,7 @@ class EdgeBrushes(QObject):
         self._next_full()
 
     # ---- previews on the proxy
-    def _preview_job(self, kind: str, xy, radius: float, base: np.ndarray | None, sketch: bool):
+    def _preview_job(self, kind: str, xy, radius: float, base: np.ndarray | None, sketch: bool, painting: bool = False):
         """A worker function: (the brush's proxy alpha, dirty rect, patch pictures) for the stroke."""
         display = self.window.display
         proxy = display.proxy
@@ -148,7 +150,7 @@ class EdgeBrushes(QObject):
         make, margin = display.patch_maker(), edge_margin(display.edge.scaled(s))
 
         def job(_progress, cancel):
-            small, window = proxy_result(kind, rgb, base, pts, r, method, sketch, cancel)
+            small, window = proxy_result(kind, rgb, base, pts, r, method, sketch, cancel, painting)
             if window is None:
                 return small, None, {}
             check(cancel)
@@ -161,9 +163,11 @@ class EdgeBrushes(QObject):
         """Sketch the stroke as it is now, one sketch at a time. While painting: at once if no
         sketch is being made, else after the one being made (which is still shown: a brush moving
         faster than sketches are made gets one every sketch's time), replacing any state still
-        waiting. A finished stroke: the sketch of an older state being made is cancelled (unless it
-        is of the same, last, state) and the stroke's sketch is made next; its exact preview waits
-        for it (a few tens of ms), so that the two do not share the cores."""
+        waiting. A finished stroke: the sketch of an older state being made is cancelled (unless
+        it is of the same, last, state) and the stroke's sketch is made next; its exact preview
+        waits for it (a few tens of ms), so that the two do not share the cores. A quick
+        selection's sketch grows in the stroke's first window only (``proxy_result(painting=True)``:
+        a third of the work; the exact preview grows the window as the full result does)."""
         args = (kind, xy, radius, stroke)
         if final:
             self.sketch_final = args
@@ -199,8 +203,8 @@ class EdgeBrushes(QObject):
             self.failed.emit(message)
             finished()
 
-        task = self.window.workers.start(self._preview_job(kind, xy, radius, self.preview_base, True), on_done=done,
-                                         on_failed=failed, on_cancelled=finished, pool=self.sketch_pool)
+        job = self._preview_job(kind, xy, radius, self.preview_base, True, True)
+        task = self.window.workers.start(job, on_done=done, on_failed=failed, on_cancelled=finished, pool=self.sketch_pool)
         self.sketch_running = (args, task)
 
     def _next_preview(self) -> None:
