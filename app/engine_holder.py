@@ -68,11 +68,14 @@ class EngineHolder:
 
 
 def warm_up_solvers() -> None:
-    """Run the foreground estimation and the closed-form solver once on a tiny image, in the
-    start-up worker. Their first call imports numba and loads pymatting's compiled functions,
-    which holds Python's lock for about a second (measured: a 1.2 s stall of the GUI thread when
-    it happened as the first matte arrived)."""
+    """Run the foreground estimation, the closed-form solver and the quick selection once on a
+    tiny image, in the start-up worker. Their first call imports numba and loads pymatting's
+    compiled functions, which holds Python's lock for about a second (measured: a 1.2 s stall of
+    the GUI thread when it happened as the first matte arrived); the quick selection's first
+    stroke imports scikit-image (a 0.3 s stall of the GUI thread while the first stroke was
+    painted, bench/brush_responsiveness.py)."""
     from matting.compose import estimate_foreground
+    from matting.quick_select import grow_stroke, rasterise_stroke
     from matting.refine import refine_with_trimap
 
     rng = np.random.default_rng(0)
@@ -83,3 +86,7 @@ def warm_up_solvers() -> None:
     estimate_foreground(rgb, alpha)
     trimap = np.where(alpha > 0.9, 255, np.where(alpha < 0.1, 0, 128)).astype(np.uint8)
     refine_with_trimap(rgb, trimap, alpha)
+    try:
+        grow_stroke(rgb, alpha, rasterise_stroke([(4, 4), (8, 8)], 2, alpha.shape), 2)
+    except ImportError:  # scikit-image missing: the brush says so when used
+        pass

@@ -7,6 +7,7 @@ Split out: the engine and its settings (engine_holder.py), actions and menus (ac
 (export_controller.py), what is kept between runs (ui_state.py), the display (display.py)."""
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import numpy as np
@@ -313,7 +314,7 @@ class MainWindow(QMainWindow):
             pane.mode_box.setCurrentIndex(pane.mode_box.findData(mode))
 
     def _modes_changed(self) -> None:
-        self.display.refresh()
+        self.display.refresh(draft_first=True)
         self.loupe.update()
 
     def _strokes_changed(self) -> None:
@@ -485,6 +486,11 @@ class MainWindow(QMainWindow):
         self.actions.refiner.setEnabled(has_refiner)
         self.actions.refiner.setChecked(bool(info.get("refiner")))
         self.model_label.setText(f"model: {info['model']} ({info['backbone']}, {info['max_side']} px, {info['device']})")
+        # The network, torch and the other libraries are loaded now and live as long as the app:
+        # take them out of the garbage collector's scans. A full collection went through ~320k
+        # such objects in 200-250 ms while holding Python's lock, so every thread, the GUI's too,
+        # stopped that long at moments no one chose (the 100-300 ms stalls of the window benches).
+        gc.freeze()
 
     def _model_failed(self, message: str) -> None:
         self.model_label.setText("model: none")

@@ -37,6 +37,9 @@ class Task(QRunnable):
         return self._cancel.is_set()
 
     def run(self) -> None:
+        if self._cancel.is_set():  # replaced before it started (a newer slider value, say): skip it
+            self._emit(self.signals.cancelled)
+            return
         try:
             result = self.fn(self._progress, self._cancel.is_set)
         except Cancelled:
@@ -66,7 +69,8 @@ class Workers(QObject):
     A task started with a ``key`` ("open", "matte", ...) replaces the previous task of that key:
     the old one is cancelled and whatever it reports afterwards (result, error, cancellation) is
     dropped, so only the current task's result is ever accepted (open a big photo, then a small
-    one: the window ends on the small one)."""
+    one: the window ends on the small one). A task replaced while still queued never runs, so a
+    burst of slider moves costs the running computation and the newest one, not one per move."""
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)

@@ -10,12 +10,19 @@ real window (offscreen) on an upscaled real photo, and prints per control and va
     visible pane shows the full proxy picture (adjusted matte, cutout and its pyramid, in workers);
   * ``block``: the longest time the GUI thread did not answer a 10 ms heartbeat during both.
 
+Then the view opacity (its slider moved in the overlay view) and each view mode switched to (its
+pictures dropped from the cache first, the worst case: a view not seen yet): until the pane shows
+the first picture of the new state (a draft at ``DRAFT_SIDE``, or the full picture if it comes
+first), until it shows the full proxy picture, and the longest GUI block. "Shows" is when the
+picture is handed to the pane; Qt paints it in the same event-loop pass, which the heartbeat covers.
+
     QT_QPA_PLATFORM=offscreen python bench/edge_controls.py [--photo PATH] [--megapixels 24]
         [--repeat 5] [--json OUT]
 
-The edge radius re-solves the band with closed-form matting (``matting.refine``), which is not a
-100 ms operation at any useful size: its row shows how long the solve takes on the proxy; the
-other controls reuse its cached result. Figures are in the README section "Edge controls, views
+The edge radius re-solves the band with closed-form matting (``matting.refine``), which takes
+seconds on the proxy: its draft solves the band reduced to ``matting.refine.SKETCH_UNKNOWN``
+pixels, the full picture waits for the proxy's solve (its ``proxy`` column); the other controls
+reuse its cached result. Figures are in the README section "Edge controls, views
 and layered output" and in the issue's note.
 """
 from __future__ import annotations
@@ -78,6 +85,43 @@ def drag(app, window, beat, name: str, value: float) -> tuple[float, float, floa
     return draft_s, time.perf_counter() - t, beat.worst()
 
 
+VIEWS = ("alpha", "overlay", "onion", "band", "color", "black", "checker", "cutout")
+OPACITIES = (20, 80, 50)
+
+
+def view_steps(app, window, beat) -> list[dict]:
+    """Opacity moves (overlay view) and view switches: (first picture, full picture, block) each."""
+    canvas = window.compare.panes[0].canvas
+    display = window.display
+    rows = []
+
+    def measure(what: str, value, action) -> None:
+        wait_until(app, lambda: settled(window), 600)
+        beat.reset()
+        t = time.perf_counter()
+        action()
+        key = display.content_key(window.compare.panes[0].mode)
+        wait_until(app, lambda: canvas.content_key in (key, ("draft", key)), 600)
+        first = time.perf_counter() - t
+        wait_until(app, lambda: settled(window) and canvas.content_key == key, 600)
+        row = {"control": what, "value": value, "first_ms": first * 1000, "shown_ms": (time.perf_counter() - t) * 1000,
+               "block_ms": beat.worst() * 1000}
+        rows.append(row)
+        print(f"{what:14s} {value!s:>8s} first picture {row['first_ms']:6.0f} ms, full {row['shown_ms']:6.0f} ms, "
+              f"block {row['block_ms']:5.0f} ms", flush=True)
+
+    window.set_view("overlay")
+    wait_until(app, lambda: settled(window), 600)
+    for value in OPACITIES:
+        measure("opacity", f"{value} %", lambda v=value: window.edge_panel.opacity.setValue(v))
+    for mode in VIEWS:
+        def switch(m=mode):
+            display.pictures.clear()  # a view not seen yet
+            window.set_view(m)
+        measure("view", mode, switch)
+    return rows
+
+
 def panel_controls():
     from app.panels.edge_panel import CONTROLS
 
@@ -113,14 +157,18 @@ def main() -> int:
                          "shown_ms": shown_s * 1000, "block_ms": block_s * 1000})
             print(f"{name:14s} {value:7g} {proxy_s * 1000:7.0f} ms {draft_s * 1000:7.0f} ms {shown_s * 1000:7.0f} ms "
                   f"{block_s * 1000:7.0f} ms", flush=True)
+    views = view_steps(app, window, beat)
     fast = [r for r in rows if r["control"] != "radius"]
     print(f"\nwithout the radius: proxy work at most {max(r['proxy_ms'] for r in fast):.0f} ms; every control: "
           f"draft shown within {max(r['draft_ms'] for r in rows):.0f} ms (median "
           f"{statistics.median(r['draft_ms'] for r in rows):.0f} ms), full picture within "
           f"{max(r['shown_ms'] for r in rows):.0f} ms, longest GUI block {max(r['block_ms'] for r in rows):.0f} ms "
           f"(target: 100 ms)")
+    print(f"views and opacity: first picture within {max(r['first_ms'] for r in views):.0f} ms, full picture within "
+          f"{max(r['shown_ms'] for r in views):.0f} ms, longest GUI block {max(r['block_ms'] for r in views):.0f} ms")
     if args.json:
-        args.json.write_text(json.dumps({"photo": str(photo), "size": [w, h], "proxy": [px, py], "rows": rows}, indent=1))
+        args.json.write_text(json.dumps({"photo": str(photo), "size": [w, h], "proxy": [px, py], "rows": rows,
+                                         "views": views}, indent=1))
     close(window, tmp)
     return 0
 

@@ -11,8 +11,9 @@ Public API:
       files, ``parse(text)`` for the command line (``radius=8,feather=1.5``).
   ``edge_band(alpha, radius) -> bool``: the pixels within ``radius`` of the matte's edge (what
       ``resolve_band`` re-solves; the app outlines it).
-  ``resolve_band(rgb, alpha, radius)``: closed-form matting inside that band (the engine's
-      ``matting.refine.refine_with_trimap``; no second solver).
+  ``resolve_band(rgb, alpha, radius, max_unknown=MAX_UNKNOWN)``: closed-form matting inside that
+      band (the engine's ``matting.refine.refine_with_trimap``; no second solver); with
+      ``max_unknown=SKETCH_UNKNOWN`` solved reduced, for a preview's first look.
   ``smooth_edge``, ``feather_edge``, ``contrast_edge``, ``shift_edge``: one operation each on a
       float32 alpha.
   ``decontaminate(rgb, fg, amount)``: the colours to write: the photo's own blended towards the
@@ -31,7 +32,7 @@ import numpy as np
 
 from .compose import unit
 from .progress import CancelFn, ProgressFn
-from .refine import UNKNOWN, refine_with_trimap
+from .refine import MAX_UNKNOWN, UNKNOWN, refine_with_trimap
 
 SOFT_LO, SOFT_HI = 0.02, 0.98  # alpha strictly between these is "soft" (part of the edge)
 CONTRAST_MAX_GAIN = 50.0  # contrast 1.0 multiplies the edge's slope by this: a hard edge
@@ -117,13 +118,15 @@ def band_trimap(alpha: np.ndarray, radius: float) -> np.ndarray:
 
 
 def resolve_band(rgb: np.ndarray, alpha: np.ndarray, radius: float, progress: ProgressFn = None,
-                 cancel: CancelFn = None) -> np.ndarray:
+                 cancel: CancelFn = None, max_unknown: int = MAX_UNKNOWN) -> np.ndarray:
     """Closed-form matting of the pixels within ``radius`` of the edge, the rest kept (snapped to
     0 / 1 outside the band, as a trimap says). ``radius <= 0`` returns ``alpha``. Raises
-    ``Cancelled``."""
+    ``Cancelled``. ``max_unknown``: above this many band pixels the band is solved reduced and
+    enlarged (``matting.refine.solve_closed_form``); a preview's quick look passes
+    ``SKETCH_UNKNOWN``."""
     if radius <= 0:
         return alpha
-    return refine_with_trimap(rgb, band_trimap(alpha, radius), alpha, None, progress, cancel)
+    return refine_with_trimap(rgb, band_trimap(alpha, radius), alpha, None, progress, cancel, max_unknown=max_unknown)
 
 
 def feather_edge(alpha: np.ndarray, sigma: float) -> np.ndarray:

@@ -37,8 +37,7 @@ tests/test_refine.py's docstring and bench/refine_auto.py).
 """
 from __future__ import annotations
 
-import contextlib
-import io
+import importlib
 
 import cv2
 import numpy as np
@@ -48,6 +47,7 @@ from .progress import CancelFn, ProgressFn, check, report
 
 UNKNOWN = 128
 MAX_UNKNOWN = 250_000  # unknown pixels solved at full resolution (~1-2 s on one core)
+SKETCH_UNKNOWN = 5_000  # ... for a preview's first look (~0.1 s; app/display.py)
 MARGIN = 24  # context pixels around the unknown pixels' bounding box
 TILE, TILE_OVERLAP = 512, 32  # crops solved one at a time, and the context each one sees
 PRIOR_WEIGHT = 0.0  # weight of the network prior: no weight tried helped (bench/refine_auto.py)
@@ -112,18 +112,20 @@ def _window(mask: np.ndarray, margin: int) -> tuple[slice, slice] | None:
 
 
 def solve_closed_form(image: np.ndarray, solve: np.ndarray, seed: np.ndarray, prior: float = PRIOR_WEIGHT,
-                      cancel: CancelFn = None) -> np.ndarray:
+                      cancel: CancelFn = None, max_unknown: int = MAX_UNKNOWN) -> np.ndarray:
     """Closed-form alpha of one crop: ``image`` float HxWx3 in [0, 1], ``solve`` a boolean mask
     of the pixels to solve, ``seed`` float HxW (the fixed values elsewhere, and the prior and
-    starting point inside). Returns float32 HxW, equal to ``seed`` outside ``solve``."""
+    starting point inside). Returns float32 HxW, equal to ``seed`` outside ``solve``. Above
+    ``max_unknown`` pixels to solve the crop is solved reduced (the app's first look at an edge
+    radius asks for ``SKETCH_UNKNOWN``: ~0.1 s instead of seconds)."""
     fixed = ~solve
     n = int(solve.sum())
     out = seed.astype(np.float32).copy()
     if n == 0 or (prior <= 0 and not fixed.any()):
         return out  # nothing to solve, or no fixed pixel and no prior: undetermined
     h, w = solve.shape
-    if n > MAX_UNKNOWN:
-        s = 0.95 * (MAX_UNKNOWN / n) ** 0.5
+    if n > max_unknown:
+        s = 0.95 * (max_unknown / n) ** 0.5
         size = (max(8, round(w * s)), max(8, round(h * s)))
         small_solve = cv2.resize(solve.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
         small = _solve_tiled(cv2.resize(image.astype(np.float32), size, interpolation=cv2.INTER_AREA), small_solve,
@@ -218,6 +220,10 @@ def _solve_full(image: np.ndarray, solve: np.ndarray, seed: np.ndarray, prior: f
     return flat.reshape(h, w)
 
 
+def _silent(*_args, **_kwargs) -> None:
+    """A ``print`` that prints nothing."""
+
+
 def _cg(A, b: np.ndarray, x0: np.ndarray, cancel: CancelFn) -> np.ndarray:
     """Preconditioned conjugate gradients (pymatting's incomplete Cholesky, as its
     ``estimate_alpha_cf``). The matting Laplacian is badly conditioned (epsilon 1e-7): when CG
@@ -226,11 +232,15 @@ def _cg(A, b: np.ndarray, x0: np.ndarray, cancel: CancelFn) -> np.ndarray:
     from pymatting import ichol, jacobi
     from scipy.sparse.linalg import LinearOperator, cg
 
+    ichol_module = importlib.import_module("pymatting.preconditioner.ichol")  # the package's name is the function
+    # ichol prints a "PERFORMANCE WARNING" to stdout for each diagonal shift it has to try (the
+    # CLI's output is the user's): its module's ``print`` is silenced. Not by redirecting
+    # sys.stdout, which is one for the whole process: two solves in threads at once (the app's
+    # brush sketch and preview) could leave it pointing at the other's buffer for good.
+    ichol_module.print = _silent
     try:
-        # ichol prints a "PERFORMANCE WARNING" to stdout for each diagonal shift it has to try
-        # (the CLI's output is the user's); more fill than 4x the matrix means give up on it.
-        with contextlib.redirect_stdout(io.StringIO()):
-            precondition = ichol(A.tocsc(), max_nnz=max(1_000_000, 4 * A.nnz))
+        # more fill than 4x the matrix means give up on it
+        precondition = ichol(A.tocsc(), max_nnz=max(1_000_000, 4 * A.nnz))
     except ValueError:
         precondition = jacobi(A)
     M = LinearOperator(A.shape, matvec=precondition, dtype=np.float64)
@@ -240,7 +250,7 @@ def _cg(A, b: np.ndarray, x0: np.ndarray, cancel: CancelFn) -> np.ndarray:
 
 def refine_with_trimap(rgb: np.ndarray, trimap: np.ndarray, seed_alpha: np.ndarray | None = None,
                        region: np.ndarray | None = None, progress: ProgressFn = None, cancel: CancelFn = None,
-                       *, prior: float = PRIOR_WEIGHT) -> np.ndarray:
+                       *, prior: float = PRIOR_WEIGHT, max_unknown: int = MAX_UNKNOWN) -> np.ndarray:
     """Solve the trimap's unknown (128) pixels; with ``region`` (the painted area) only those
     within ``MARGIN`` pixels of it, the others keep the seed, so nothing far from the strokes
     changes and the solved patch joins the untouched matte without a seam. Without
@@ -264,7 +274,7 @@ def refine_with_trimap(rgb: np.ndarray, trimap: np.ndarray, seed_alpha: np.ndarr
         return base
     check(cancel)
     report(progress, 0.1)
-    base[win] = solve_closed_form(unit(rgb[win]), solve[win], base[win], prior, cancel)
+    base[win] = solve_closed_form(unit(rgb[win]), solve[win], base[win], prior, cancel, max_unknown)
     report(progress, 1.0)
     return base
 

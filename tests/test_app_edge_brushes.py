@@ -48,14 +48,20 @@ def _suit_and_wall(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return (hsv[..., 0] <= 22) & (hsv[..., 1] > 110), (hsv[..., 1] < 60) & (hsv[..., 2] > 150)
 
 
-def test_quick_selection_grows_a_stroke_over_the_suit_to_its_edges_and_undoes(qtbot, astronaut) -> None:
-    w = astronaut
-    empty = np.zeros_like(w.doc.alpha)  # as if the network had dropped the whole subject
+def dropped_subject(qtbot, w):
+    """(empty matte, canvas): the matte emptied (as if the network had dropped the whole subject)
+    and the quick-selection brush picked with an 8 px radius."""
+    empty = np.zeros_like(w.doc.alpha)
     w.doc.apply_refinement(empty)
     settle(qtbot, w)
-    canvas = w.compare.panes[0].canvas
     w.brush_panel.size.setValue(8)
     w.brush_panel.select(QUICK_ADD)
+    return empty, w.compare.panes[0].canvas
+
+
+def test_quick_selection_grows_a_stroke_over_the_suit_to_its_edges_and_undoes(qtbot, astronaut) -> None:
+    w = astronaut
+    empty, canvas = dropped_subject(qtbot, w)
     assert canvas.cursor_item.rect().width() == pytest.approx(16)  # the brush-size cursor
     with qtbot.waitSignal(w.edge_brushes.applied, timeout=TIMEOUT):
         with qtbot.waitSignal(w.edge_brushes.previewed, timeout=TIMEOUT):

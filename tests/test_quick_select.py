@@ -97,3 +97,48 @@ def test_an_empty_stroke_and_an_unknown_method_are_handled(disc) -> None:
     assert sel.empty and np.array_equal(apply_selection(rgb, truth, sel), truth)
     with pytest.raises(ValueError, match="grabcut"):
         grow_stroke(rgb, truth, rasterise_stroke([(5, 5)], 3, truth.shape), 3, method="magic")
+
+
+def test_a_sketch_grows_like_the_full_stroke_at_a_coarser_scale(disc) -> None:
+    """The app's first look at a stroke (``sketch=True``: worked at SKETCH_SIDE) selects nearly
+    what the stroke itself selects."""
+    rgb, truth = disc
+    empty = np.zeros_like(truth)
+    stroke = rasterise_stroke([(100, 120), (140, 120)], 6, truth.shape)
+    full, sketch = (grow_stroke(rgb, empty, stroke, 6, add=True, sketch=s) for s in (False, True))
+    a, b = np.zeros(truth.shape, bool), np.zeros(truth.shape, bool)
+    a[full.window], b[sketch.window] = full.mask, sketch.mask
+    assert (a & b).sum() / (a | b).sum() > 0.8
+    assert (b & (truth < 0.5)).sum() / b.sum() < 0.05  # it too stops at the disc's edge
+
+
+def test_colours_like_the_stroke_are_the_direct_distance_test(disc) -> None:
+    """``_like_stroke`` (dot products, re-measured near the threshold) answers as the direct
+    per-sample loop of squared differences does, on a real photo's colours."""
+    from matting.imageio import load_image
+    from matting.quick_select import LIKE_STROKE, SAMPLES, _like_stroke
+    from matting.resources import sample_path
+
+    image = load_image(sample_path("astronaut.jpg")).rgb[::3, ::3].astype(np.float32) / 255.0
+    rng = np.random.default_rng(5)
+    for _ in range(10):
+        stroke = np.zeros(image.shape[:2], bool)
+        y, x = rng.integers(0, image.shape[0] - 12), rng.integers(0, image.shape[1] - 12)
+        stroke[y : y + 12, x : x + 12] = True
+        samples = image[stroke]
+        samples = samples[np.linspace(0, len(samples) - 1, min(SAMPLES, len(samples))).astype(int)]
+        nearest = np.full(stroke.size, np.inf, np.float32)
+        for c in samples:
+            np.minimum(nearest, ((image.reshape(-1, 3) - c) ** 2).sum(1), out=nearest)
+        expected = (nearest < LIKE_STROKE ** 2).reshape(stroke.shape)
+        assert np.array_equal(_like_stroke(image, stroke), expected)
+        assert 0 < expected.sum() < expected.size  # a test that can tell
+
+
+def test_bounding_box_of_a_mask() -> None:
+    from matting.quick_select import bounding_box
+
+    mask = np.zeros((40, 60), bool)
+    assert bounding_box(mask) is None
+    mask[5, 7] = mask[30, 52] = mask[12, 3] = True
+    assert bounding_box(mask) == (5, 30, 3, 52)

@@ -2,6 +2,8 @@
 images whose true alpha is known."""
 from __future__ import annotations
 
+import sys
+
 import cv2
 import numpy as np
 import pytest
@@ -160,3 +162,30 @@ def test_auto_refinement_reaches_for_background_beyond_the_tile() -> None:
     low = (slice(850, 1100), slice(0, 190))
     assert out[low].mean() < 0.8, out[low].mean()
     assert np.abs(out[low] - truth[low]).mean() < np.abs(seed[low] - truth[low]).mean()
+
+
+def test_solves_in_threads_at_once_leave_stdout_alone_and_ichol_quiet(capsys) -> None:
+    """pymatting's ichol prints a warning for each diagonal shift it tries; it is silenced in its
+    own module, not by swapping the process's sys.stdout (two solves in threads at once left
+    sys.stdout pointing at a buffer: the brush bench lost all later output)."""
+    import importlib
+    import threading
+
+    from pymatting import ichol
+    from scipy.sparse import csc_matrix
+
+    rng = np.random.default_rng(0)
+    rgb = (rng.random((80, 80, 3)) * 255).astype(np.uint8)
+    trimap = np.full((80, 80), 128, np.uint8)
+    trimap[:, :15], trimap[:, 65:] = 0, 255
+    stdout = sys.stdout
+    threads = [threading.Thread(target=refine_with_trimap, args=(rgb, trimap)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sys.stdout is stdout
+    indefinite = csc_matrix(np.array([[1.0, 2.0], [2.0, 1.0]]))
+    ichol(indefinite)  # needs shifts: would print "PERFORMANCE WARNING"
+    assert "PERFORMANCE" not in capsys.readouterr().out
+    assert importlib.import_module("pymatting.preconditioner.ichol").print is not print

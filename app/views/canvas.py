@@ -44,6 +44,7 @@ class ImageCanvas(QGraphicsView):
         self.pixmap_item = QGraphicsPixmapItem()  # the proxy picture, scaled to the photo's size
         self.detail_item = QGraphicsPixmapItem()  # the visible area at screen resolution
         self.detail_item.setZValue(0.5)
+        self.patch_items: list[QGraphicsPixmapItem] = []  # brush results drawn over the picture until it has them
         self.cursor_item = QGraphicsEllipseItem()
         self.cursor_item.setZValue(10)
         pen = QPen(QColor(255, 255, 255, 220), 0, Qt.PenStyle.DashLine)
@@ -86,6 +87,7 @@ class ImageCanvas(QGraphicsView):
         self._levels, self._level_pixmaps, self._level = [], {}, -1
         self.content_key = None
         self.clear_detail()
+        self.clear_patches()
 
     def set_picture(self, image: QImage | list[QImage], key: tuple | None = None, has_alpha: bool = False) -> None:
         """Show ``image`` (any resolution, or a pyramid of it, largest first) stretched over the
@@ -117,6 +119,29 @@ class ImageCanvas(QGraphicsView):
         self.pixmap_item.setPixmap(self._level_pixmaps[index])
         self.pixmap_item.setScale(self.scene().sceneRect().width() / max(1, self._levels[index].width()))
         self._update_smoothing()
+
+    def add_patch(self, image: QImage, rect: tuple[float, float, float, float], tag: object = None) -> None:
+        """Draw ``image`` over photo area ``rect`` = (x, y, w, h), above earlier patches: a brush's
+        dirty rectangle, shown at once while the whole picture is made again (app/display.py
+        decides when a patch goes, by its ``tag``)."""
+        item = QGraphicsPixmapItem(QPixmap.fromImage(image))
+        item.setPos(rect[0], rect[1])
+        item.setScale(rect[2] / max(1, image.width()))
+        item.setZValue(0.4 + 1e-5 * len(self.patch_items))
+        item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
+        item.setData(0, tag)
+        self.scene().addItem(item)
+        self.patch_items.append(item)
+
+    def clear_patches(self, drop=lambda _tag: True) -> None:
+        """Remove the patches whose tag ``drop`` accepts (default: all)."""
+        keep = []
+        for item in self.patch_items:
+            if drop(item.data(0)):
+                self.scene().removeItem(item)
+            else:
+                keep.append(item)
+        self.patch_items = keep
 
     def set_detail(self, image: QImage, rect: tuple[int, int, int, int], step: float, key: tuple) -> None:
         """Show ``image``, the picture of photo area ``rect`` at ``step`` photo pixels per pixel."""
