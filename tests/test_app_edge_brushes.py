@@ -105,9 +105,10 @@ def test_refine_edge_previews_while_painting_then_solves_the_band(qtbot, astrona
     canvas = w.compare.panes[0].canvas
     w.brush_panel.size.setValue(10)
     w.brush_panel.select(REFINE_EDGE)
-    previews: list[int] = []
-    w.edge_brushes.previewed.connect(lambda: previews.append(len(w.edge_brushes.queue) + w.edge_brushes.running))
-    shown_before = w.display.proxy.alpha_version
+    sketches: list[tuple] = []  # (final, the newest patch's tag) per sketch drawn
+    exact: list[bool] = []
+    w.edge_brushes.sketched.connect(lambda final: sketches.append((final, canvas.patch_items[-1].data(0))))
+    w.edge_brushes.previewed.connect(lambda: exact.append(True))
     # along the astronaut's left shoulder edge
     ys, xs = np.nonzero(np.abs(np.diff(hard, axis=1)) > 0)
     rows = [y for y in range(250, 400, 30) if (xs[ys == y] < 200).any()]
@@ -118,12 +119,15 @@ def test_refine_edge_previews_while_painting_then_solves_the_band(qtbot, astrona
     for x, y in edge[1:]:
         QTest.mouseMove(vp, canvas.mapFromScene(QPointF(x, y)))
         qtbot.wait(30)
-    qtbot.waitUntil(lambda: len(previews) > 0, timeout=TIMEOUT)
-    assert w.display.previewing and w.display.proxy.alpha_version > shown_before  # shown before the release
+    qtbot.waitUntil(lambda: len(sketches) > 0, timeout=TIMEOUT)
+    final, tag = sketches[0]
+    assert not final and tag[0] == "sketch"  # the band's sketch is drawn before the release...
+    assert not exact  # ...and the exact proxy solve waits for the release (one solve at a time)
     assert canvas.live_item.isVisible()
     with qtbot.waitSignal(w.edge_brushes.applied, timeout=TIMEOUT):
         QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                            canvas.mapFromScene(QPointF(*edge[-1])))
+    assert exact  # the exact proxy result came between the release and the full-resolution one
     after = w.doc.alpha
     changed = np.abs(after - hard) > 1e-3
     assert changed.any() and ((after > 0.02) & (after < 0.98)).sum() > ((hard > 0.02) & (hard < 0.98)).sum()

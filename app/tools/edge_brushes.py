@@ -10,8 +10,11 @@ on the display proxy, in three looks, each replacing the one before:
     drawn as a patch over the stroke's dirty rectangle only (``DisplayPipeline.show_patch``), so
     that neither the whole proxy picture nor the whole matte is made again first;
   * the exact proxy result (the quick selection at its working scale, the refine-edge band on its
-    crop at ``PREVIEW_SIDE``; also while a refine-edge stroke is painted), drawn as a patch the same
-    way, then made the proxy's matte so that the whole picture follows;
+    crop at ``PREVIEW_SIDE``) once the stroke ends, drawn as a patch the same way, then made the
+    proxy's matte so that the whole picture follows. While painting only sketches are made: an
+    exact band solve beside each sketch (as before) put two solves in threads against the GUI
+    thread, which then waited up to 437 ms for Python's lock or a core on a quiet machine
+    (bench/brush_responsiveness.py; sketches alone: at most 33-81 ms in 6 of 7 runs, 130 once);
   * the full-resolution result, computed in a worker after the exact preview (the preview gets the
     CPU first), which replaces the document's matte (``Document.apply_brush``).
 
@@ -114,17 +117,11 @@ class EdgeBrushes(QObject):
 
     # ---- strokes in
     def stroke_moved(self, kind: str, points, radius: float) -> None:
-        """A stroke grows: its sketch (every brush) and, for refine edge, the band so far solved
-        on the proxy (the newest only)."""
+        """A stroke grows: its sketch, the newest state only (module docstring)."""
         if kind not in EDGE_KINDS or len(points) < 2:
             return
         xy = _xy(points)
         self._sketch(kind, xy, radius, self.strokes + 1, False)
-        if kind != REFINE_EDGE:
-            return
-        self.previews = [p for p in self.previews if p[3]]  # an older unfinished stroke is superseded
-        self.previews.append((kind, xy, radius, False, self.strokes + 1))
-        self._next_preview()
 
     def stroke_finished(self, kind: str, points, radius: float) -> None:
         doc = self.window.doc
