@@ -395,9 +395,10 @@ class DisplayPipeline(QObject):
         def make(alpha: np.ndarray, rect: tuple[int, int, int, int]) -> dict[str, QImage]:
             out = {}
             for mode in modes:
-                pl = plate if needs_plate(mode, background.kind) else None
-                if needs_plate(mode, background.kind) and plate is None:
+                needed = needs_plate(mode, background.kind)
+                if needed and plate is None:
                     continue
+                pl = plate if needed else None
                 out[mode] = to_qimage(region_pixels(mode, p.rgb, alpha, p.fg, pl, 1.0, rect, 1.0, colour, edge, opacity))
             return out
 

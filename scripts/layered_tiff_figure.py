@@ -17,14 +17,10 @@ import numpy as np
 import tifffile
 from PIL import Image, ImageDraw
 
+from matting.compose import preview
+
 ROOT = Path(__file__).resolve().parents[1]
 HEIGHT = 300
-
-
-def checkerboard(h: int, w: int, cell: int = 12) -> np.ndarray:
-    """A grey checkerboard, HxWx3 uint8, as image editors draw transparency."""
-    yy, xx = np.mgrid[:h, :w]
-    return np.where(((yy // cell + xx // cell) % 2 == 0)[..., None], 204, 153).astype(np.uint8).repeat(3, 2)
 
 
 def panel(rgb: np.ndarray, title: str) -> np.ndarray:
@@ -49,8 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         with tifffile.TiffFile(tif) as f:
             data, extras = f.pages[0].asarray(), f.pages[0].extrasamples
         rgba = np.asarray(Image.open(tif).convert("RGBA"))
-    alpha = rgba[..., 3:4].astype(np.float32) / 255
-    over = (rgba[..., :3] * alpha + checkerboard(*rgba.shape[:2]) * (1 - alpha)).astype(np.uint8)
+    over = preview(np.ascontiguousarray(rgba[..., :3]), rgba[..., 3].astype(np.float32) / 255, "checker")
     panels = [panel(np.ascontiguousarray(data[..., :3]), "tifffile: samples 1-3 (the whole photo)"),
               panel(np.repeat(data[..., 3:4], 3, 2), f"tifffile: sample 4, extrasamples {tuple(int(e) for e in extras)}"),
               panel(over, "Pillow: RGBA over a checkerboard")]

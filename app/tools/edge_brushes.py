@@ -95,7 +95,7 @@ class EdgeBrushes(QObject):
         self.queue: list[tuple[str, list[tuple[float, float]], float]] = []  # strokes waiting for full resolution
         self.running = False
         self.preview_base: np.ndarray | None = None  # the proxy alpha the next preview starts from
-        self.previews: list[tuple[str, list, float, bool, int]] = []  # (kind, points, radius, final, stroke)
+        self.previews: list[tuple[str, list, float, int]] = []  # finished strokes' (kind, points, radius, stroke)
         self.preview_running = False
         self.preview_pool = window.workers.dedicated_pool()  # never behind a long job in the global pool
         self.sketch_pool = window.workers.dedicated_pool()  # sketches never wait behind an exact preview
@@ -130,8 +130,7 @@ class EdgeBrushes(QObject):
         xy = _xy(points)
         self.strokes += 1
         self._sketch(kind, xy, radius, self.strokes, True)
-        self.previews = [p for p in self.previews if p[3]]
-        self.previews.append((kind, xy, radius, True, self.strokes))
+        self.previews.append((kind, xy, radius, self.strokes))
         self._next_preview()
         self.queue.append((kind, xy, radius))
         self._next_full()
@@ -208,17 +207,15 @@ class EdgeBrushes(QObject):
         display = self.window.display
         if self.preview_running or not self.previews or display.proxy is None or display.proxy.alpha is None:
             return
-        if self.previews[0][3] and self._sketching(self.previews[0][4]):
+        if self._sketching(self.previews[0][3]):
             return  # the finished stroke's sketch first (_next_sketch calls again)
-        kind, xy, radius, final, stroke = self.previews.pop(0)
+        kind, xy, radius, stroke = self.previews.pop(0)
         self.preview_running = True
 
         def done(result) -> None:
             self.preview_running = False
             small, rect, pictures = result
-            if final:
-                self.preview_base = small
-                self.exact_shown = stroke
+            self.preview_base, self.exact_shown = small, stroke
             if display.proxy is not None:
                 if rect is not None:
                     display.show_patch(pictures, rect, ("exact", stroke, display.proxy.alpha_version + 1))
@@ -245,7 +242,7 @@ class EdgeBrushes(QObject):
     # ---- full resolution, in order
     def _next_full(self) -> None:
         doc = self.window.doc
-        if self.running or not self.queue or doc is None or self.preview_running or any(p[3] for p in self.previews):
+        if self.running or not self.queue or doc is None or self.preview_running or self.previews:
             return  # the previews go first: they are what the designer waits for
         kind, xy, radius = self.queue.pop(0)
         rgb, alpha, method = doc.image.rgb, doc.alpha, self.method
