@@ -11,6 +11,7 @@ import pytest
 from matting.imageio import read_rgb8
 from matting.resources import sample_path
 from training.data import DataConfig, MattingDataset
+from training.data.augment import head_crop
 from training.data.dataset import draw_weights, paste, read_pairs
 from training.data.degrade import DegradeConfig, degrade, exposure, jpeg, noise, resize_round_trip, white_balance
 from training.data.pseudo_alpha import review
@@ -64,6 +65,23 @@ def test_paste_puts_a_small_subject_anywhere_with_its_alpha(photo) -> None:
     assert abs((ys.max() - ys.min() + 1) - 0.6 * side) <= 2 and abs((xs.max() - xs.min() + 1) - 0.4 * side) <= 2
     inside = alpha == 255
     assert (image[inside] == (250, 0, 0)).all() and np.array_equal(image[alpha == 0], photo[alpha == 0])
+
+
+def test_head_crop_is_a_square_round_the_top_of_the_subject(photo) -> None:
+    """A standing figure (head disc over a body box) in a real photo: the crop is a square of a
+    third to three fifths of its height, holding the whole head, the feet left out."""
+    h, w = photo.shape[:2]
+    alpha = np.zeros((h, w), np.uint8)
+    cv2.circle(alpha, (130, 40), 14, 255, -1)  # head: rows 26-54
+    alpha[54:160, 105:155] = 255  # body down to row 159: height 134
+    for seed in range(20):
+        image, a = head_crop(photo, alpha, np.random.default_rng(seed))
+        side = a.shape[0]
+        assert a.shape == image.shape[:2] and side == a.shape[1] and 0.33 * 134 - 1 <= side <= 0.6 * 134
+        assert (a == 255).sum() > 0 and (a[0] == 0).all()  # the head's top is inside, below the crop's top edge
+        assert (a > 0).sum() >= (alpha[26:55] > 0).sum()  # the whole head
+    empty = np.zeros((h, w), np.uint8)
+    assert head_crop(photo, empty, np.random.default_rng(0))[0] is photo
 
 
 def test_source_shares_draw_each_source_by_its_share_not_its_size() -> None:

@@ -14,7 +14,8 @@ Per item (deterministic in (seed, epoch, index), safe in DataLoader workers):
      (``compose.adobe_background``), the background only ever upscaled and its top-left corner
      kept (``compose.fit_background``); indices past n_fg * N wrap around;
   3. scale jitter, random square crop (centred on the unknown region with p = 0.5; the largest
-     square with ``p_whole``), resize to ``out_size``, horizontal flip;
+     square with ``p_whole``), resize to ``out_size``, horizontal flip; people first cut to a
+     head-and-shoulders square with ``head_crop_prob`` (``augment.head_crop``);
   4. photo degradations (``degrade``: exposure, white balance, resize round trip, blur, noise,
      JPEG; ``degrade.py``) on the image only.
 
@@ -41,7 +42,7 @@ from torch.utils.data import Dataset
 from matting.config_section import ConfigSection
 from matting.imageio import read_gray8, read_rgb8
 
-from .augment import jitter_colour, random_crop_resize, rescale
+from .augment import head_crop, jitter_colour, random_crop_resize, rescale
 from .compose import adobe_background, composite, fit_background
 from .degrade import DegradeConfig, degrade
 from .readers import Pair, read_backgrounds, read_composition1k, read_distinctions646, read_images_alphas, read_prepared
@@ -69,6 +70,8 @@ class DataConfig(ConfigSection):
     second_subject_prob: float = 0.2
     small_subject_prob: float = 0.0
     small_subject_scale: tuple[float, float] = (0.15, 0.6)  # the subject's size over the frame's
+    head_crop_prob: float = 0.0  # a head-and-shoulders square of people (augment.head_crop)
+    head_crop_sources: tuple[str, ...] = ("people_ccp", "davis_people")
     degrade: DegradeConfig = field(default_factory=DegradeConfig)
     scale_jitter: tuple[float, float] = (0.75, 1.25)
     composition: str = "random"  # random | adobe (the paper's fixed backgrounds per foreground)
@@ -82,6 +85,7 @@ class DataConfig(ConfigSection):
         self.crop_sizes = tuple(self.crop_sizes)
         self.scale_jitter = tuple(self.scale_jitter)
         self.small_subject_scale = tuple(self.small_subject_scale)
+        self.head_crop_sources = tuple(self.head_crop_sources)
         if isinstance(self.degrade, dict):
             self.degrade = DegradeConfig.from_dict(self.degrade)
         if self.composition not in ("random", "adobe"):
@@ -255,10 +259,14 @@ class MattingDataset(Dataset):
             return self._adobe(index, rng)
         pair = self._pick(rng)
         if pair.image is None or rng.random() < self.cfg.composite_prob:
-            return self._composite(pair, rng)
-        image, alpha = _rgb(pair.image), _gray(pair.alpha)
-        if alpha.shape != image.shape[:2]:
-            alpha = cv2.resize(alpha, image.shape[1::-1], interpolation=cv2.INTER_AREA)
+            image, alpha = self._composite(pair, rng)
+        else:
+            image, alpha = _rgb(pair.image), _gray(pair.alpha)
+            if alpha.shape != image.shape[:2]:
+                alpha = cv2.resize(alpha, image.shape[1::-1], interpolation=cv2.INTER_AREA)
+        if (self.cfg.head_crop_prob > 0 and pair.source in self.cfg.head_crop_sources
+                and rng.random() < self.cfg.head_crop_prob):  # no draw when off: old runs replay
+            image, alpha = head_crop(image, alpha, rng)
         return image, alpha
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:

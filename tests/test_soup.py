@@ -1,0 +1,34 @@
+"""Weight-space interpolation of model files (training/soup.py), on the shipped model's file."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from matting.weights import load_model, save_model
+from training.soup import interpolate, main
+
+
+def test_soup_of_two_model_files_lies_between_them(shipped_model_path, tmp_path) -> None:
+    a, meta = load_model(shipped_model_path)
+    torch.manual_seed(0)
+    with torch.no_grad():
+        for p in a.parameters():
+            p.add_(torch.randn_like(p) * 0.01)
+    moved = save_model(a, tmp_path / "moved.safetensors", meta)
+    out = tmp_path / "soup.safetensors"
+    assert main(["--a", str(shipped_model_path), "--b", str(moved), "--t", "0.25", "--out", str(out)]) == 0
+    soup, soup_meta = load_model(out)
+    orig, _ = load_model(shipped_model_path)
+    moved_net, _ = load_model(moved)
+    name = next(k for k, v in orig.state_dict().items() if v.is_floating_point() and v.numel() > 100)
+    x, y, z = (m.state_dict()[name] for m in (orig, moved_net, soup))
+    assert torch.allclose(z, x + 0.25 * (y - x), atol=2e-3)  # half-precision files
+    assert not torch.equal(z, x) and not torch.equal(z, y)
+    assert soup_meta["soup"]["t"] == 0.25
+
+
+def test_soup_refuses_models_of_different_tensors() -> None:
+    with pytest.raises(ValueError, match="different tensors"):
+        interpolate({"a": torch.zeros(2)}, {"b": torch.zeros(2)}, 0.5)
+    with pytest.raises(ValueError, match="shapes differ"):
+        interpolate({"a": torch.zeros(2)}, {"a": torch.zeros(3)}, 0.5)
