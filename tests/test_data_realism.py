@@ -95,8 +95,9 @@ def test_source_shares_draw_each_source_by_its_share_not_its_size() -> None:
         draw_weights(sources, DataConfig.from_dict({"source_shares": {"other": 1.0}}))
 
 
-def test_dataset_items_with_small_subjects_and_degradations(tmp_path) -> None:
-    """Real sample photos as foregrounds: items are made, seeded, and differ from clean ones."""
+def sample_dataset(tmp_path: Path, **options) -> MattingDataset:
+    """Four items of the shipped sample photos as foregrounds (an ellipse alpha), over their own
+    mirrored copies as backgrounds, with ``options`` over the plain settings."""
     alpha = np.zeros((120, 160), np.uint8)
     cv2.ellipse(alpha, (80, 60), (40, 50), 0, 0, 360, 255, -1)
     for i, path in enumerate(sample_path(n) for n in ("chelsea.jpg", "coffee.jpg")):
@@ -106,19 +107,30 @@ def test_dataset_items_with_small_subjects_and_degradations(tmp_path) -> None:
         cv2.imwrite(str(tmp_path / f"d/FG/s{i}.png"), rgb[..., ::-1])
         cv2.imwrite(str(tmp_path / f"d/GT/s{i}.png"), alpha)
         cv2.imwrite(str(tmp_path / f"bg{i}.jpg"), rgb[::-1, ::-1, ::-1])
-    base = {"layout": "distinctions646", "roots": [str(tmp_path / "d")], "backgrounds": str(tmp_path),
-            "background_pattern": "bg*", "crop_sizes": [96], "out_size": 64, "composite_prob": 1.0,
-            "second_subject_prob": 0.0, "p_whole": 1.0}
-    clean_cfg = DataConfig.from_dict(base)
-    real_cfg = DataConfig.from_dict({**base, "small_subject_prob": 1.0, "small_subject_scale": [0.3, 0.3],
-                                     "degrade": {"p_noise": 1.0}})
-    pairs = read_pairs(clean_cfg)
-    clean = MattingDataset(pairs, read_backgrounds(str(tmp_path), "bg*"), clean_cfg, 4, seed=1)
-    real = MattingDataset(pairs, read_backgrounds(str(tmp_path), "bg*"), real_cfg, 4, seed=1)
+    cfg = DataConfig.from_dict({"layout": "distinctions646", "roots": [str(tmp_path / "d")], "backgrounds": str(tmp_path),
+                                "background_pattern": "bg*", "crop_sizes": [96], "out_size": 64, "composite_prob": 1.0,
+                                "second_subject_prob": 0.0, "p_whole": 1.0, **options})
+    return MattingDataset(read_pairs(cfg), read_backgrounds(str(tmp_path), "bg*"), cfg, 4, seed=1)
+
+
+def test_dataset_items_with_small_subjects_and_degradations(tmp_path) -> None:
+    """Real sample photos as foregrounds: items are made, seeded, and differ from clean ones."""
+    clean = sample_dataset(tmp_path)
+    real = sample_dataset(tmp_path, small_subject_prob=1.0, small_subject_scale=[0.3, 0.3], degrade={"p_noise": 1.0})
     for i in range(4):
         a_clean, a_small = clean[i]["alpha"], real[i]["alpha"]
         assert float(a_small.mean()) < 0.5 * float(a_clean.mean())  # the subject is far away
     assert np.array_equal(real[3]["image"].numpy(), real[3]["image"].numpy())
+
+
+def test_whole_image_colour_jitter_changes_colours_not_the_alpha(tmp_path) -> None:
+    clean = sample_dataset(tmp_path, colour_jitter_prob=0.0)
+    jittered = sample_dataset(tmp_path, colour_jitter_prob=0.0, image_jitter_prob=1.0)
+    for i in range(4):
+        a, b = clean[i], jittered[i]
+        assert np.array_equal(a["alpha"].numpy(), b["alpha"].numpy())
+        outside = (a["alpha"][0] == 0).numpy()  # the background changes colour too, not only the subject
+        assert np.abs(a["image"].numpy()[:, outside] - b["image"].numpy()[:, outside]).mean() > 0.02
 
 
 def test_review_keeps_small_subjects_when_asked() -> None:

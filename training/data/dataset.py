@@ -16,8 +16,11 @@ Per item (deterministic in (seed, epoch, index), safe in DataLoader workers):
   3. scale jitter, random square crop (centred on the unknown region with p = 0.5; the largest
      square with ``p_whole``), resize to ``out_size``, horizontal flip; people first cut to a
      head-and-shoulders square with ``head_crop_prob`` (``augment.head_crop``);
-  4. photo degradations (``degrade``: exposure, white balance, resize round trip, blur, noise,
-     JPEG; ``degrade.py``) on the image only.
+  4. with ``image_jitter_prob``, the colour jitter of the whole image (hue, saturation, brightness;
+     the astronaut's face came back when her photo's hue was turned by 60 degrees: the network takes
+     skin-coloured regions for background, likely from owners' hands in the pets and people in the
+     backgrounds), then photo degradations (``degrade``: exposure, white balance, resize round
+     trip, blur, noise, JPEG; ``degrade.py``) on the image only.
 
 Sources are drawn by ``source_weights`` (a weight per pair of that source) or by
 ``source_shares`` (the share of draws each source gets as a whole, whatever its size: no single
@@ -72,6 +75,7 @@ class DataConfig(ConfigSection):
     small_subject_scale: tuple[float, float] = (0.15, 0.6)  # the subject's size over the frame's
     head_crop_prob: float = 0.0  # a head-and-shoulders square of people (augment.head_crop)
     head_crop_sources: tuple[str, ...] = ("people_ccp", "davis_people")
+    image_jitter_prob: float = 0.0  # colour jitter of the whole image, subject and background together
     degrade: DegradeConfig = field(default_factory=DegradeConfig)
     scale_jitter: tuple[float, float] = (0.75, 1.25)
     composition: str = "random"  # random | adobe (the paper's fixed backgrounds per foreground)
@@ -276,6 +280,8 @@ class MattingDataset(Dataset):
         image, alpha = rescale([image, alpha], rng.uniform(lo, hi))
         image, alpha = random_crop_resize(image, alpha, self.cfg.crop_sizes, self.cfg.out_size, rng,
                                           self.cfg.p_center_unknown, p_whole=self.cfg.p_whole)
+        if self.cfg.image_jitter_prob > 0 and rng.random() < self.cfg.image_jitter_prob:  # no draw when off
+            image = jitter_colour(image, rng)
         image = degrade(image, self.cfg.degrade, rng)
         return {
             "image": torch.from_numpy(image).permute(2, 0, 1).float().div_(255.0),
