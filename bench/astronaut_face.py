@@ -1,0 +1,68 @@
+"""Does a model keep the astronaut's face? Issue 11's "no face dropped" as numbers: the mean alpha
+over the face (rows 40-140, columns 170-250 of scikit-image's 512x512 astronaut, the shipped
+sample) and over the orange suit (rows 300-500, columns 100-300), at several working sizes, and
+with the photo's hue turned by 60 degrees (skin no longer skin-coloured; the rest of the photo is
+the same).
+
+    python bench/astronaut_face.py --model A.safetensors --model B.safetensors [--sides 448 640]
+        [--out bench/results/astronaut_face.md]
+
+A face kept as subject has a mean alpha near 1; 0 is a face dropped. Each model runs as the engine
+runs it by default (its refiner on).
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from _checkout import ROOT
+from matting.engine import MattingEngine
+from matting.imageio import read_rgb8
+from matting.resources import sample_path
+from matting.weights import default_model_path
+
+FACE = (slice(40, 140), slice(170, 250))
+SUIT = (slice(300, 500), slice(100, 300))
+
+
+def turn_hue(rgb: np.ndarray, degrees: int) -> np.ndarray:
+    """``rgb`` with every pixel's hue turned by ``degrees`` (OpenCV's 8-bit hue is degrees / 2)."""
+    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
+    hsv[..., 0] = (hsv[..., 0].astype(np.int32) + degrees // 2) % 180
+    return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)
+
+
+def row(model: Path, photo: np.ndarray, sides: list[int]) -> str:
+    cells = []
+    for side in sides:
+        engine = MattingEngine(model, device="cpu", max_side=side)
+        alpha = engine.predict(photo)
+        turned = engine.predict(turn_hue(photo, 60))
+        cells.append(f"{alpha[FACE].mean():.2f} / {alpha[SUIT].mean():.2f} / {turned[FACE].mean():.2f}")
+    info = engine.model_info
+    return f"| {info['model']} {info.get('version', '')} ({model.name}) | " + " | ".join(cells) + " |"
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", type=Path, action="append", help="model file(s) (default: the installed one)")
+    p.add_argument("--sides", type=int, nargs="+", default=[448, 640])
+    p.add_argument("--out", type=Path, default=ROOT / "bench/results/astronaut_face.md")
+    args = p.parse_args()
+    photo = read_rgb8(sample_path("astronaut.jpg"))
+    lines = ["Mean alpha over the astronaut's face / her suit / the face with the photo's hue turned by 60 degrees, "
+             "per working size (long side); `python bench/astronaut_face.py`", "",
+             "| model | " + " | ".join(f"{s} px" for s in args.sides) + " |",
+             "|---|" + "---:|" * len(args.sides)]
+    lines += [row(m, photo, args.sides) for m in (args.model or [default_model_path()])]
+    text = "\n".join(lines)
+    print(text)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
