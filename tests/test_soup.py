@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from matting.weights import load_model, save_model
-from training.soup import interpolate, main
+from training.soup import average, interpolate, main
 
 
 def test_soup_of_two_model_files_lies_between_them(shipped_model_path, tmp_path) -> None:
@@ -32,3 +32,9 @@ def test_soup_refuses_models_of_different_tensors() -> None:
         interpolate({"a": torch.zeros(2)}, {"b": torch.zeros(2)}, 0.5)
     with pytest.raises(ValueError, match="shapes differ"):
         interpolate({"a": torch.zeros(2)}, {"a": torch.zeros(3)}, 0.5)
+
+
+def test_mean_of_three_states_is_their_average() -> None:
+    states = [{"w": torch.tensor([float(v), 2.0 * v]), "n": torch.tensor(v)} for v in (1, 2, 6)]
+    mean = average(states)
+    assert torch.allclose(mean["w"], torch.tensor([3.0, 6.0])) and int(mean["n"]) == 6

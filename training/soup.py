@@ -3,10 +3,12 @@ al. 2022): ``(1 - t) * A + t * B`` for every floating-point tensor.
 
 When B was fine-tuned from A on new data, points between them often keep most of what A did well
 and most of what B learned; t = 0 is A, t = 1 is B. Batch-norm running statistics are
-interpolated like the weights (their counters are taken from B).
+interpolated like the weights (their counters are taken from B). ``--mean`` averages several
+files instead (checkpoints of one run's last epochs: less of the noise of a high learning rate).
 
     python -m training.soup --a resources/models/msia-matte-lite0.safetensors \\
         --b runs/msia-0.3.0-rc2.safetensors --t 0.5 --out runs/soup_050.safetensors
+    python -m training.soup --mean runs/x/epoch_7.safetensors runs/x/epoch_8.safetensors --out runs/x_mean.safetensors
 """
 from __future__ import annotations
 
@@ -31,21 +33,40 @@ def interpolate(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor], t: float
     return out
 
 
+def average(states: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+    """The mean of ``states`` tensor by tensor (integer tensors from the last), as running
+    interpolations: mean_k = mean_(k-1) + (x_k - mean_(k-1)) / k."""
+    mean = states[0]
+    for k, state in enumerate(states[1:], start=2):
+        mean = interpolate(mean, state, 1.0 / k)
+    return mean
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--a", type=Path, required=True, help="model file at t = 0")
-    parser.add_argument("--b", type=Path, required=True, help="model file at t = 1 (its metadata is kept)")
-    parser.add_argument("--t", type=float, required=True, help="position between A (0) and B (1)")
+    parser.add_argument("--a", type=Path, help="model file at t = 0")
+    parser.add_argument("--b", type=Path, help="model file at t = 1 (its metadata is kept)")
+    parser.add_argument("--t", type=float, help="position between A (0) and B (1)")
+    parser.add_argument("--mean", type=Path, nargs="+", help="average these files instead (the last one's metadata is kept)")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
-    model_a, _ = load_model(args.a)
-    model_b, meta = load_model(args.b)
-    if model_a.config.to_dict() != model_b.config.to_dict():
-        raise SystemExit(f"{args.a} and {args.b} have different network configs")
-    model_b.load_state_dict(interpolate(model_a.state_dict(), model_b.state_dict(), args.t))
-    meta["soup"] = {"a": str(args.a), "b": str(args.b), "t": args.t}
-    save_model(model_b, args.out, meta)
-    print(f"{args.out}: (1 - {args.t}) * {args.a.name} + {args.t} * {args.b.name}")
+    if not args.mean and (args.a is None or args.b is None or args.t is None):
+        parser.error("give --a, --b and --t, or --mean FILE...")
+    paths = args.mean or [args.a, args.b]
+    models = [load_model(path) for path in paths]
+    model, meta = models[-1]
+    if any(m.config.to_dict() != model.config.to_dict() for m, _ in models):
+        raise SystemExit(f"{', '.join(map(str, paths))}: different network configs")
+    states = [m.state_dict() for m, _ in models]
+    if args.mean:
+        model.load_state_dict(average(states))
+        meta["soup"] = {"mean": [str(p) for p in paths]}
+        print(f"{args.out}: mean of {', '.join(p.name for p in paths)}")
+    else:
+        model.load_state_dict(interpolate(states[0], states[1], args.t))
+        meta["soup"] = {"a": str(args.a), "b": str(args.b), "t": args.t}
+        print(f"{args.out}: (1 - {args.t}) * {args.a.name} + {args.t} * {args.b.name}")
+    save_model(model, args.out, meta)
     return 0
 
 
