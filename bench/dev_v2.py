@@ -88,10 +88,10 @@ def main() -> None:
         "photos": photo_pairs(args.base, args.shared, args.base / "photo_trimaps"),
     }
     predictors = {}
-    for path in args.model or [default_model_path()]:
-        engine = MattingEngine(path, device="cpu")
-        label = model_label(engine)
-        if label in predictors:  # two files of one version (a run's best and last): tell them apart
+    engines = [(path, MattingEngine(path, device="cpu")) for path in args.model or [default_model_path()]]
+    labels = [model_label(engine) for _, engine in engines]
+    for (path, engine), label in zip(engines, labels):
+        if labels.count(label) > 1:  # files of one version (a run's best and last, soups): name each file
             label = f"{label} ({path.parent.name}/{path.stem})"
         predictors[label] = engine.predict
         if args.coarse_too and engine.refine:

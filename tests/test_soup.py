@@ -24,7 +24,7 @@ def test_soup_of_two_model_files_lies_between_them(shipped_model_path, tmp_path)
     x, y, z = (m.state_dict()[name] for m in (orig, moved_net, soup))
     assert torch.allclose(z, x + 0.25 * (y - x), atol=2e-3)  # half-precision files
     assert not torch.equal(z, x) and not torch.equal(z, y)
-    assert soup_meta["soup"]["t"] == 0.25
+    assert soup_meta["soup"]["t"] == 0.25 and soup_meta["version"].endswith("-soup")
 
 
 def test_soup_refuses_models_of_different_tensors() -> None:

@@ -58,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     if any(m.config.to_dict() != model.config.to_dict() for m, _ in models):
         raise SystemExit(f"{', '.join(map(str, paths))}: different network configs")
     states = [m.state_dict() for m, _ in models]
+    meta["version"] = f"{meta.get('version', '')}-soup"  # benches label models by version
     if args.mean:
         model.load_state_dict(average(states))
         meta["soup"] = {"mean": [str(p) for p in paths]}
