@@ -63,7 +63,10 @@ def test_a_burst_of_slider_moves_ends_in_one_picture_of_the_committed_settings(q
     settle(qtbot, w)
     final = EdgeSettings(shift=-10.0)
     assert w.doc.edge == final and w.doc.undo_stack.count() == 1
-    assert len(runs) <= 3 and runs[-1] == final  # not twenty drafts: the queued ones were skipped
+    # not twenty drafts: the queued ones were skipped. The worker takes the newest value each time
+    # it is free, so a draft or two that end while the loop still moves let an intermediate one run
+    # (4 seen once on a loaded machine), then the newest, then the one of the release.
+    assert len(runs) <= 5 and runs[-1] == final
     assert canvas.content_key == display.content_key("alpha")  # the full picture, not a draft
     p = display.proxy
     assert np.allclose(p.edge_alpha, apply_edge_settings(p.rgb, p.alpha, final.scaled(p.scale)))
