@@ -35,12 +35,12 @@ def turn_hue(rgb: np.ndarray, degrees: int) -> np.ndarray:
     return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)
 
 
-def row(model: Path, photo: np.ndarray, sides: list[int]) -> str:
+def row(model: Path, photo: np.ndarray, turned_photo: np.ndarray, sides: list[int]) -> str:
     cells = []
     for side in sides:
         engine = MattingEngine(model, device="cpu", max_side=side)
         alpha = engine.predict(photo)
-        turned = engine.predict(turn_hue(photo, 60))
+        turned = engine.predict(turned_photo)
         cells.append(f"{alpha[FACE].mean():.2f} / {alpha[SUIT].mean():.2f} / {turned[FACE].mean():.2f}")
     info = engine.model_info
     return f"| {info['model']} {info.get('version', '')} ({model.name}) | " + " | ".join(cells) + " |"
@@ -57,7 +57,8 @@ def main() -> None:
              "per working size (long side); `python bench/astronaut_face.py`", "",
              "| model | " + " | ".join(f"{s} px" for s in args.sides) + " |",
              "|---|" + "---:|" * len(args.sides)]
-    lines += [row(m, photo, args.sides) for m in (args.model or [default_model_path()])]
+    turned = turn_hue(photo, 60)
+    lines += [row(m, photo, turned, args.sides) for m in (args.model or [default_model_path()])]
     text = "\n".join(lines)
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -9,11 +9,11 @@ whole photo at inference, so it must also see whole subjects in training, not on
 them (crops of 320-480 px never hold the whole of an 800 px portrait). For generalising
 beyond animals and people: hue/saturation/brightness jitter of the foreground and scale jitter.
 
-``head_crop``: our people are full-body photos (faces an eighth of the frame) and the pets' owners'
-hands and arms are background there, so without it the network learns that skin is background
-and drops the face of a head-and-shoulders portrait (the astronaut). A head crop is a square
-around the top of the subject, a third to three fifths of its height, so faces fill the frame as
-they do in portraits.
+``head_crop``: our people are full-body photos (faces an eighth of the frame high), unlike a
+head-and-shoulders portrait (the astronaut). A head crop is a square around the top of the
+subject, a third to three fifths of its height, so faces fill the frame as they do in portraits.
+(On their own, 400 steps of them did not bring the astronaut's face back; the whole-image colour
+jitter of ``dataset.py`` did, with them.)
 """
 from __future__ import annotations
 
