@@ -1,6 +1,7 @@
 """A sheet of 400 % crops as a designer inspects hair, fur and leaves: for each photo, the
-window with the most soft edge, shown as the photo, the matte of the MSIA network alone (0.2.0)
-and of network + refiner, and each cutout over a flat colour (haze between strands shows there).
+window with the most soft edge, shown as the photo, the matte of the MSIA network alone
+and of network + refiner (labelled with the model file's version), and each cutout over a flat
+colour (haze between strands shows there).
 
     python bench/crops_sheet.py [--model resources/models/msia-matte-lite0.safetensors]
         [--out docs/crops_400.png] [--window 110]
@@ -69,6 +70,7 @@ def row(engine: MattingEngine, label: str, photo: Path, reference: Path | None, 
         side: int) -> np.ndarray:
     rgb = load_image(photo).rgb
     coarse, refined = engine.predict(rgb, refine=False), engine.predict(rgb)
+    version = engine.model_info["version"]
     ref = None
     if reference is not None:
         ref = cv2.resize(read_gray8(reference), rgb.shape[1::-1]).astype(np.float32) / 255
@@ -78,9 +80,9 @@ def row(engine: MattingEngine, label: str, photo: Path, reference: Path | None, 
     y, x = softest_window(soft, side)
     win = (slice(y, y + side), slice(x, x + side))
     cells = [panel(rgb[win], f"{label} ({x},{y}) 400%"),
-             panel((coarse[win] * 255).astype(np.uint8), "matte: network (0.2.0)"),
+             panel((coarse[win] * 255).astype(np.uint8), f"matte: network ({version})"),
              panel((refined[win] * 255).astype(np.uint8), "matte: + refiner"),
-             panel(over_colour(rgb[win], coarse[win]), "cutout: network (0.2.0)"),
+             panel(over_colour(rgb[win], coarse[win]), f"cutout: network ({version})"),
              panel(over_colour(rgb[win], refined[win]), "cutout: + refiner")]
     if ref is not None:
         cells.append(panel(over_colour(rgb[win], ref[win]), "cutout: reference alpha"))

@@ -125,8 +125,9 @@ def test_second_stage_starts_from_the_init_model(tmp_path, straight_run) -> None
     (tmp_path / "dev_v2.json").write_text(json.dumps({"setting": "dev v2", "means": means, "results": {}}))
     assert ship(["--run", str(tmp_path / "stage2"), "--which", "last", "--max-side", "384", "--out", str(out),
                  "--summary", str(tmp_path / "summary.json"), "--compare", str(tmp_path / "compare.json"),
-                 "--flip-average", "--dev-figures", str(tmp_path / "dev_v2.json")]) == 0
+                 "--flip-average", "--dev-figures", str(tmp_path / "dev_v2.json"), "--version", "9.9.9"]) == 0
     meta = load_model(out)[1]
+    assert meta["version"] == "9.9.9"
     assert meta["dev_figures"] == {"setting": "dev v2", "means": means}
     assert meta["dev_comparison"] == {"setting": "one image", "models": [
         {"model": "tiny", "sad": 1.5, "mse": 0.01, "grad": 2.0, "conn": 1.4, "seconds": 0.2}]}

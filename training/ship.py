@@ -63,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--compare", type=Path, help="bench/compare.py JSON to record in the metadata")
     p.add_argument("--dev-figures", type=Path,
                    help="bench/dev_v2.py JSON: its per-source means (every model it scored) go in the metadata")
+    p.add_argument("--version", help="the version to ship under (a soup's file says e.g. 0.3.0-soup)")
     p.add_argument("--out", type=Path, default=MODELS_DIR / DEFAULT_MODEL_NAME)
     p.add_argument("--summary", type=Path, default=Path("training/logs/lite0_summary.json"))
     args = p.parse_args(argv)
@@ -75,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     if init and Path(init).is_file():  # a second stage: keep the first stage's record
         first = read_metadata(init)
         meta["init_model"] = {k: first.get(k) for k in ("name", "version", "date", "steps", "recipe", "training_summary")}
+    if args.version:
+        meta["version"] = args.version
     meta["recommended_max_side"] = args.max_side
     meta["flip_average"] = args.flip_average
     meta["training_summary"] = {k: v for k, v in summary.items() if k != "epochs"}
