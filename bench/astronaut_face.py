@@ -36,9 +36,10 @@ def turn_hue(rgb: np.ndarray, degrees: int) -> np.ndarray:
 
 
 def row(model: Path, photo: np.ndarray, turned_photo: np.ndarray, sides: list[int]) -> str:
+    engine = MattingEngine(model, device="cpu")  # one load; the working size is set per column
     cells = []
     for side in sides:
-        engine = MattingEngine(model, device="cpu", max_side=side)
+        engine.max_side = side
         alpha = engine.predict(photo)
         turned = engine.predict(turned_photo)
         cells.append(f"{alpha[FACE].mean():.2f} / {alpha[SUIT].mean():.2f} / {turned[FACE].mean():.2f}")

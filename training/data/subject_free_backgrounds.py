@@ -20,6 +20,7 @@ import numpy as np
 from tqdm import tqdm
 
 from matting.imageio import read_rgb8
+from matting.metrics import to_unit
 from training.baselines import load_baseline
 
 from .readers import read_backgrounds
@@ -27,8 +28,7 @@ from .readers import read_backgrounds
 
 def subject_share(alpha: np.ndarray) -> float:
     """Share of the frame a matting model calls foreground (alpha > 0.5; 8-bit or unit alpha)."""
-    alpha = np.asarray(alpha, np.float32)
-    return float((alpha > (127.5 if alpha.max() > 1.5 else 0.5)).mean())
+    return float((to_unit(alpha) > 0.5).mean())
 
 
 def main(argv: list[str] | None = None) -> int:
