@@ -15,7 +15,7 @@ from training.data.augment import head_crop
 from training.data.dataset import draw_weights, paste, read_pairs
 from training.data.degrade import DegradeConfig, degrade, exposure, jpeg, noise, resize_round_trip, white_balance
 from training.data.pseudo_alpha import review
-from training.data.readers import read_backgrounds
+from training.data.readers import Pair, read_backgrounds
 from training.devset import DevSet
 
 
@@ -131,6 +131,36 @@ def test_whole_image_colour_jitter_changes_colours_not_the_alpha(tmp_path) -> No
         assert np.array_equal(a["alpha"].numpy(), b["alpha"].numpy())
         outside = (a["alpha"][0] == 0).numpy()  # the background changes colour too, not only the subject
         assert np.abs(a["image"].numpy()[:, outside] - b["image"].numpy()[:, outside]).mean() > 0.02
+
+
+def test_distractor_photos_stay_background_behind_a_full_size_subject(tmp_path) -> None:
+    """A green photo whose own subject is a cow (its pair's alpha): with distractor_prob 1 every
+    full-size composite of the cat shows green where its alpha is 0, and the cow never enters the
+    alpha; small subjects keep the ordinary backgrounds."""
+    base = sample_dataset(tmp_path)
+    green = np.zeros((120, 160, 3), np.uint8)
+    green[..., 1] = 255
+    cv2.imwrite(str(tmp_path / "cow_0.png"), green[..., ::-1])
+    cv2.imwrite(str(tmp_path / "cow_0_alpha.png"), np.full((120, 160), 255, np.uint8))
+    cow = Pair(tmp_path / "cow_0_alpha.png", tmp_path / "cow_0.png", tmp_path / "cow_0.png", "cows")
+    cat = next(p for p in base.pairs if p.alpha.stem == "s0")
+    cat = Pair(cat.alpha, cat.fg, None, "cats")
+
+    def items(**options) -> list[dict]:
+        cfg = DataConfig.from_dict({**base.cfg.__dict__, "source_shares": {"cats": 1.0},
+                                    "distractor_groups": ["cow"], **options})
+        ds = MattingDataset([cat, cow], base.backgrounds, cfg, 6, seed=2)
+        return [ds[i] for i in range(len(ds))]
+
+    for item in items(distractor_prob=1.0):
+        image, alpha = item["image"].numpy(), item["alpha"][0].numpy()
+        assert 0.05 < alpha.mean() < 0.95  # the cat's ellipse, never the all-white cow
+        assert (image[:, alpha == 0] == np.array([[0.0], [1.0], [0.0]])).all()
+    for item in items(distractor_prob=1.0, small_subject_prob=1.0):
+        image, alpha = item["image"].numpy(), item["alpha"][0].numpy()
+        assert not (image[:, alpha == 0] == np.array([[0.0], [1.0], [0.0]])).all()
+    with pytest.raises(ValueError, match="name no training photo"):
+        items(distractor_prob=0.5, distractor_groups=["horse"])
 
 
 def test_review_keeps_small_subjects_when_asked() -> None:

@@ -7,7 +7,10 @@ Per item (deterministic in (seed, epoch, index), safe in DataLoader workers):
      foreground over a random background (rescaled to cover, random window, maybe mirrored;
      foreground colour-jittered with ``colour_jitter_prob``, and with ``second_subject_prob`` a
      second subject pasted in front: alpha = 1 - (1-a1)(1-a2)), otherwise use the original photo
-     with its real background (when the pair has one);
+     with its real background (when the pair has one); with ``distractor_prob`` a subject composited
+     at full size goes over a *distractor* instead: a training photo of ``distractor_groups`` (cows,
+     cars, cats) whose own subject stays background, so the subject in front wins over a salient
+     thing behind it (the dev portraits over BSDS test photos lost to a wallaby and a jet);
   1-2, ``composition: "adobe"`` (the paper configs): the fixed set of Deep Image Matting, which the
      paper follows (Sec. 4): item j is foreground j // N over its (j % N)-th of N =
      ``backgrounds_per_fg`` backgrounds, assigned in order as Adobe's script does
@@ -71,6 +74,8 @@ class DataConfig(ConfigSection):
     composite_prob: float = 0.6
     colour_jitter_prob: float = 0.3
     second_subject_prob: float = 0.2
+    distractor_prob: float = 0.0
+    distractor_groups: tuple[str, ...] = ()  # stem prefixes of training pairs whose photos are distractors
     small_subject_prob: float = 0.0
     small_subject_scale: tuple[float, float] = (0.15, 0.6)  # the subject's size over the frame's
     head_crop_prob: float = 0.0  # a head-and-shoulders square of people (augment.head_crop)
@@ -90,6 +95,7 @@ class DataConfig(ConfigSection):
         self.scale_jitter = tuple(self.scale_jitter)
         self.small_subject_scale = tuple(self.small_subject_scale)
         self.head_crop_sources = tuple(self.head_crop_sources)
+        self.distractor_groups = tuple(self.distractor_groups)
         if isinstance(self.degrade, dict):
             self.degrade = DegradeConfig.from_dict(self.degrade)
         if self.composition not in ("random", "adobe"):
@@ -203,11 +209,20 @@ def paste(image: np.ndarray, alpha: np.ndarray, fg: np.ndarray, a: np.ndarray, s
     return image, np.round(union * 255).astype(np.uint8)
 
 
+def distractor_photos(pairs: list[Pair], groups: tuple[str, ...]) -> list[Path]:
+    """The photos of the pairs whose stem starts with one of ``groups`` (their subjects become
+    background behind a pasted subject)."""
+    return [p.image for p in pairs if groups and p.image is not None and p.alpha.stem.startswith(groups)]
+
+
 class MattingDataset(Dataset):
     def __init__(self, pairs: list[Pair], backgrounds: list[Path], cfg: DataConfig, length: int, seed: int = 0):
         if not pairs:
             raise ValueError("no training pairs")
         self.pairs, self.backgrounds, self.cfg = pairs, backgrounds, cfg
+        self.distractors = distractor_photos(pairs, cfg.distractor_groups)
+        if cfg.distractor_prob > 0 and not self.distractors:
+            raise ValueError(f"distractor_groups {list(cfg.distractor_groups)} name no training photo")
         self.length, self.seed, self.epoch = length, seed, 0
         self.weights = draw_weights([p.source for p in pairs], cfg)
 
@@ -234,7 +249,9 @@ class MattingDataset(Dataset):
         bg = cover(_rgb(self.backgrounds[int(rng.integers(len(self.backgrounds)))]), h, w, rng)
         if self.cfg.small_subject_prob > 0 and rng.random() < self.cfg.small_subject_prob:
             image, alpha = paste(bg, np.zeros((h, w), np.uint8), fg, alpha, rng.uniform(*self.cfg.small_subject_scale), rng)
-        else:
+        else:  # a small subject never goes over a distractor: a big cow behind it is no background
+            if self.cfg.distractor_prob > 0 and rng.random() < self.cfg.distractor_prob:  # no draw when off
+                bg = cover(_rgb(self.distractors[int(rng.integers(len(self.distractors)))]), h, w, rng)
             image = composite(fg, alpha, bg)
         if rng.random() < self.cfg.second_subject_prob:
             image, alpha = self._add_subject(image, alpha, rng)
