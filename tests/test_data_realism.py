@@ -140,6 +140,7 @@ def test_distractor_photos_stay_background_behind_a_full_size_subject(tmp_path) 
     base = sample_dataset(tmp_path)
     green = np.zeros((120, 160, 3), np.uint8)
     green[..., 1] = 255
+    unit_green = np.array([[0.0], [1.0], [0.0]])  # per channel, as the items hold images
     cv2.imwrite(str(tmp_path / "cow_0.png"), green[..., ::-1])
     cv2.imwrite(str(tmp_path / "cow_0_alpha.png"), np.full((120, 160), 255, np.uint8))
     cow = Pair(tmp_path / "cow_0_alpha.png", tmp_path / "cow_0.png", tmp_path / "cow_0.png", "cows")
@@ -155,10 +156,10 @@ def test_distractor_photos_stay_background_behind_a_full_size_subject(tmp_path) 
     for item in items(distractor_prob=1.0):
         image, alpha = item["image"].numpy(), item["alpha"][0].numpy()
         assert 0.05 < alpha.mean() < 0.95  # the cat's ellipse, never the all-white cow
-        assert (image[:, alpha == 0] == np.array([[0.0], [1.0], [0.0]])).all()
+        assert (image[:, alpha == 0] == unit_green).all()
     for item in items(distractor_prob=1.0, small_subject_prob=1.0):
         image, alpha = item["image"].numpy(), item["alpha"][0].numpy()
-        assert not (image[:, alpha == 0] == np.array([[0.0], [1.0], [0.0]])).all()
+        assert not (image[:, alpha == 0] == unit_green).all()
     with pytest.raises(ValueError, match="name no training photo"):
         items(distractor_prob=0.5, distractor_groups=["horse"])
 

@@ -212,7 +212,9 @@ def paste(image: np.ndarray, alpha: np.ndarray, fg: np.ndarray, a: np.ndarray, s
 def distractor_photos(pairs: list[Pair], groups: tuple[str, ...]) -> list[Path]:
     """The photos of the pairs whose stem starts with one of ``groups`` (their subjects become
     background behind a pasted subject)."""
-    return [p.image for p in pairs if groups and p.image is not None and p.alpha.stem.startswith(groups)]
+    if not groups:
+        return []
+    return [p.image for p in pairs if p.image is not None and p.alpha.stem.startswith(groups)]
 
 
 class MattingDataset(Dataset):
@@ -250,7 +252,8 @@ class MattingDataset(Dataset):
         if self.cfg.small_subject_prob > 0 and rng.random() < self.cfg.small_subject_prob:
             image, alpha = paste(bg, np.zeros((h, w), np.uint8), fg, alpha, rng.uniform(*self.cfg.small_subject_scale), rng)
         else:  # a small subject never goes over a distractor: a big cow behind it is no background
-            if self.cfg.distractor_prob > 0 and rng.random() < self.cfg.distractor_prob:  # no draw when off
+            # (chosen after the ordinary background is drawn, so runs without distractors replay)
+            if self.cfg.distractor_prob > 0 and rng.random() < self.cfg.distractor_prob:
                 bg = cover(_rgb(self.distractors[int(rng.integers(len(self.distractors)))]), h, w, rng)
             image = composite(fg, alpha, bg)
         if rng.random() < self.cfg.second_subject_prob:
