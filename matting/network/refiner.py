@@ -207,7 +207,7 @@ def apply_strips(coef: Tensor, rgb: np.ndarray, strip_rows: int = 256,
     ``settled``) a tile whose whole source window is settled at 0 or at 1 is filled with that
     value without reading the photo, so the work follows the uncertain band, not the photo's size.
     Rows of coefficients are interpolated in NumPy, columns by OpenCV's bilinear resize (the
-    same half-pixel convention as PyTorch's)."""
+    same half-pixel convention as PyTorch's), a plane at a time (``_local_linear``)."""
     h, w = rgb.shape[:2]
     lr = coef[0].float().cpu().permute(1, 2, 0).numpy().copy()  # a copy: scaled below
     full = full_scale(rgb.dtype)
@@ -233,16 +233,23 @@ def apply_strips(coef: Tensor, rgb: np.ndarray, strip_rows: int = 256,
             continue
         wr = wr.numpy()[:, None, None]
         rows = lr[r0.numpy()] * (1 - wr) + lr[r1.numpy()] * wr
-        up = torch.from_numpy(cv2.resize(rows, (w, bottom - top), interpolation=cv2.INTER_LINEAR))
+        planes = [cv2.resize(np.ascontiguousarray(rows[..., k]), (w, bottom - top), interpolation=cv2.INTER_LINEAR)
+                  for k in range(4)]
         for left, right in _runs(todo):
             pixels = rgb[top:bottom, left:right]
-            image = torch.from_numpy(pixels.astype(np.float32) if full is not None else unit(pixels))
-            part = up[:, left:right]
-            alpha = part[..., 3].clone()
-            for c in range(3):
-                alpha.addcmul_(part[..., c], image[..., c])
-            out[top:bottom, left:right] = alpha.clamp_(0.0, 1.0).numpy()
+            out[top:bottom, left:right] = _local_linear([p[:, left:right] for p in planes],
+                                                        pixels if full is not None else unit(pixels))
     return out
+
+
+def _local_linear(planes: list[np.ndarray], pixels: np.ndarray) -> np.ndarray:
+    """b + A . I per pixel, clipped to [0, 1]: ``planes`` the upsampled A_r, A_g, A_b, b (float32),
+    ``pixels`` hxwx3. OpenCV multiplies the integer pixels straight into float32 (no float copy of
+    the photo) over one plane at a time, ~3x faster than the same sum over interleaved channels."""
+    alpha = planes[3].copy()
+    for plane, channel in zip(planes[:3], cv2.split(pixels)):
+        cv2.add(alpha, cv2.multiply(plane, channel, dtype=cv2.CV_32F), dst=alpha)
+    return np.clip(alpha, 0.0, 1.0, out=alpha)
 
 
 def _runs(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
