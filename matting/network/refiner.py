@@ -104,8 +104,10 @@ class CoefficientNet(nn.Module):
         nn.init.zeros_(self.out.bias)
 
     def forward(self, stats: dict[str, Tensor], a_gf: Tensor, alpha: Tensor, hidden: Tensor) -> tuple[Tensor, Tensor]:
-        x = torch.cat([stats["cov_ip"] * 10, stats["cov_ii"] * 10, a_gf, alpha, stats["mean_p"],
-                       self.hidden(hidden)], dim=1)
+        """``hidden`` at its own (decoder) size: the 1x1 projection runs there and its few channels
+        are resized to the working resolution (the two commute; resizing first costs more)."""
+        hidden = F.interpolate(self.hidden(hidden), size=alpha.shape[2:], mode="bilinear", align_corners=False)
+        x = torch.cat([stats["cov_ip"] * 10, stats["cov_ii"] * 10, a_gf, alpha, stats["mean_p"], hidden], dim=1)
         y = self.out(self.conv2(self.conv1(x)))
         return a_gf + y[:, :3], y[:, 3:]
 
@@ -125,7 +127,6 @@ class GuidedRefiner(nn.Module):
         image: Bx3xhxw RGB in [0, 1] (the image the MSIA network saw); alpha: Bx1xhxw, its output;
         hidden: BxCxh'xw' decoder features (any size; resized to h x w)."""
         c = self.config
-        hidden = F.interpolate(hidden, size=image.shape[2:], mode="bilinear", align_corners=False)
         stats = box_statistics(image, alpha, c.radius)
         a_gf = guided_filter_coefficients(stats, c.eps)
         a, delta = self.coef(stats, a_gf, alpha, hidden)
@@ -176,23 +177,19 @@ def _source_span(n_out: int, n_in: int, start: int, stop: int) -> tuple[int, int
     return int(i0[0]), int(i1[-1]) + 1
 
 
-def _window_max(x: Tensor, radius: int) -> Tensor:
-    """Maximum over the (2r+1)^2 window, separably (rows, then columns)."""
-    k = 2 * radius + 1
-    x = F.max_pool2d(x, (k, 1), 1, (radius, 0))
-    return F.max_pool2d(x, (1, k), 1, (0, radius))
-
-
 def settled(alpha: Tensor, radius: int, tolerance: float = 1 / 255) -> np.ndarray:
     """Where the network's alpha (1x1xhxw, working resolution) is settled: 0 where it is within
     ``tolerance`` of 0 over the whole (2r+1)^2 window around a pixel, 1 where it is within
     ``tolerance`` of 1, NaN elsewhere (the uncertain band, where the refiner has work to do):
     an hxw float32 map for ``apply_strips``."""
-    hi, lo = _window_max(alpha.float(), radius)[0, 0], -_window_max(-alpha.float(), radius)[0, 0]
-    out = torch.full_like(hi, float("nan"))
+    a = alpha[0, 0].float().cpu().numpy()
+    window = cv2.getStructuringElement(cv2.MORPH_RECT, (2 * radius + 1, 2 * radius + 1))
+    hi = cv2.dilate(a, window, borderType=cv2.BORDER_REPLICATE)  # replicated border: the max over
+    lo = cv2.erode(a, window, borderType=cv2.BORDER_REPLICATE)  # the window's part inside the map
+    out = np.full_like(a, np.nan)
     out[hi <= tolerance] = 0.0
     out[lo >= 1.0 - tolerance] = 1.0
-    return out.cpu().numpy()
+    return out
 
 
 def apply_strips(coef: Tensor, rgb: np.ndarray, strip_rows: int = 256,
