@@ -55,14 +55,18 @@ def test_cancel_stops_inside_the_network(model_path) -> None:
 
 
 def test_flip_average_is_mirror_symmetric(shipped_model_path) -> None:
-    """Averaging with the mirrored image: the alpha of the mirrored photo is the mirrored alpha
-    (96x128 needs no resize or padding, so the symmetry is exact up to rounding)."""
+    """Averaging with the mirrored image: the network's alpha of the mirrored photo is the mirrored
+    alpha (96x128 needs no resize or padding, so this is exact up to rounding); the refiner runs
+    once, on the averaged alpha, so the refined matte is mirror-symmetric to within 5/255 (0.009
+    measured here), not exactly."""
     rgb = np.ascontiguousarray(data.astronaut()[::4, ::4][:96])  # 96 x 128
     eng = MattingEngine(shipped_model_path, device="cpu", max_side=128, flip=True)
     plain = MattingEngine(shipped_model_path, device="cpu", max_side=128, flip=False)
     mirrored = np.ascontiguousarray(rgb[:, ::-1])
     a, b = eng.predict(rgb), eng.predict(mirrored)  # network + refiner
-    assert np.abs(a - b[:, ::-1]).max() < 1e-5
+    assert np.abs(a - b[:, ::-1]).max() < 5 / 255
+    n, m = eng.predict(rgb, refine=False), eng.predict(mirrored, refine=False)
+    assert np.abs(n - m[:, ::-1]).max() < 1e-5
     p, q = plain.predict(rgb, refine=False), plain.predict(mirrored, refine=False)
     assert np.abs(p - q[:, ::-1]).max() > 1e-3  # the network alone is not symmetric
     # the network's flip average is the mean of the two mattes
