@@ -87,7 +87,7 @@ def build_actions(w, devices: list[str]) -> Actions:
         actual=a("&Actual pixels (100 %)", lambda: w.compare.panes[0].canvas.actual_size(), "Ctrl+1", "mdi.numeric-1-box"),
         edge_color=a("Edge-check &colour…", w.pick_edge_color, None, "mdi.palette"),
         resolution=a("&Working resolution…", w.choose_resolution, None, "mdi.image-size-select-large"),
-        flip=a("&Flip averaging (better edges, ~2x time)", w.set_flip, None, "mdi.flip-horizontal",
+        flip=a("&Flip averaging (better edges, ~1.5x time)", w.set_flip, None, "mdi.flip-horizontal",
                "Also run the network on the mirrored photo and average the two mattes", checkable=True),
         refiner=a("Full-resolution &refiner", w.set_refiner, None, "mdi.image-filter-hdr",
                   "Refine the matte at the photo's full resolution after the network (models with a refiner)",

@@ -1,5 +1,6 @@
 """Seconds and peak memory per image at about 0.5, 2, 12 and 24 megapixels, for the shipped
-EfficientNet-Lite0 model (network + full-resolution refiner, and the network alone), the paper's
+EfficientNet-Lite0 model (network + full-resolution refiner, the same with flip averaging, and the
+network alone), the paper's
 ResNeXt-101 configuration (random weights: timing only), with u2netp and MODNet on the same images. Each configuration runs in its own process so peak
 memory (max RSS) does not mix.
 
@@ -44,7 +45,8 @@ def child(kind: str, size: str, repeat: int, max_side: int, model: str | None) -
     else:
         from matting.engine import MattingEngine
 
-        engine = MattingEngine(model, device="cpu", max_side=max_side, refine=kind != "msia-coarse")
+        engine = MattingEngine(model, device="cpu", max_side=max_side, refine=kind != "msia-coarse",
+                               flip=True if kind == "msia-flip" else None)
         predict = engine.predict
     predict(rgb)
     times = []
@@ -107,6 +109,7 @@ def main() -> None:
             lite0 = save_model(build_msia(backbone="efficientnet_lite0"), tmp / "lite0.safetensors",
                                {"name": "lite0 (random weights)"})
         configs = {"msia lite0 + refiner (shipped)": ("msia", str(lite0)),
+                   "msia lite0 + refiner, flip averaging": ("msia-flip", str(lite0)),
                    "msia lite0 network alone": ("msia-coarse", str(lite0)), "msia resnext101": ("msia", str(rn101)),
                    "u2netp": ("u2netp", None), "modnet": ("modnet", None)}
         table, lines = measure(configs, args.repeat, args.max_side)
