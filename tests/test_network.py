@@ -46,7 +46,7 @@ def test_information_assembly_weights_positive_and_normalised() -> None:
     with torch.no_grad():
         ia.w_aspp.fill_(-30.0)  # softplus keeps it positive; eps keeps the denominator non-zero
         ia.w_sed.fill_(-30.0)
-    wa, ws = ia.weights()
+    wa, ws = (w.detach() for w in ia.weights())
     assert torch.isfinite(wa) and torch.isfinite(ws) and float(wa) >= 0 and float(ws) >= 0
     fa, fs = torch.ones(1, 2, 3, 3), torch.ones(1, 4, 3, 3)
     assert ia(fa, fs).shape == (1, 6, 3, 3)
