@@ -193,10 +193,21 @@ def test_unknown_refiner_field_is_refused():
         MSIAConfig.from_dict({"refiner": {"radius": 2, "size": 3}})
 
 
-def test_box_mean_is_the_count_normalised_window_mean():
-    x = torch.rand(2, 3, 19, 26, dtype=torch.float64)
-    full = F.avg_pool2d(x, 13, 1, 6, count_include_pad=False)
-    assert torch.allclose(box_mean(x, 6), full, atol=1e-12)
+@pytest.mark.parametrize("dtype, tol", [(torch.float64, 1e-12), (torch.float32, 1e-6)])
+@pytest.mark.parametrize("radius", [1, 6, 30])
+def test_box_mean_is_the_count_normalised_window_mean(dtype, tol, radius):
+    """Both ways of computing it: OpenCV's box filter (CPU, no gradient: inference) and the running
+    sums (with autograd: training), against the mean of each window clipped to the image; a radius
+    wider than the image included."""
+    x = torch.rand(2, 3, 19, 26, dtype=dtype) * 100
+    full = torch.stack([torch.stack([x[b, c, max(0, i - radius):i + radius + 1, max(0, j - radius):j + radius + 1].mean()
+                                     for j in range(26)]) for b in range(2) for c in range(3) for i in range(19)])
+    full = full.view(2, 3, 19, 26)
+    opencv = box_mean(x, radius)
+    sums = box_mean(x.clone().requires_grad_(True), radius)
+    assert sums.requires_grad and not opencv.requires_grad
+    assert opencv.dtype == sums.dtype == dtype
+    assert (opencv - full).abs().max() <= tol * 100 and (sums.detach() - full).abs().max() <= tol * 100
 
 
 def test_settled_tiles_are_filled_and_the_band_is_computed():
