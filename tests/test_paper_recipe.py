@@ -111,7 +111,7 @@ def test_gaussian_init_starts_every_layer_but_the_backbone() -> None:
     assert abs(float(w.mean())) < 0.002 and 0.018 < float(w.std()) < 0.022
     assert float(net.aspp.project[0][0].weight.detach().std()) == pytest.approx(0.02, rel=0.1)
     assert torch.equal(net.decoder.conv1[1].weight, torch.ones_like(net.decoder.conv1[1].weight))
-    assert float(net.decoder.predict.bias.abs().max()) == 0.0
+    assert float(net.decoder.predict.bias.detach().abs().max()) == 0.0
 
 
 def test_training_selects_on_validation_and_scores_the_test_set_once(tmp_path) -> None:
