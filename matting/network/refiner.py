@@ -224,18 +224,18 @@ def apply_strips(coef: Tensor, rgb: np.ndarray, strip_rows: int = 256,
     Rows of coefficients are interpolated in NumPy, columns by OpenCV's bilinear resize (the
     same half-pixel convention as PyTorch's), a plane at a time (``_local_linear``)."""
     h, w = rgb.shape[:2]
-    lr = coef[0].float().cpu().permute(1, 2, 0).numpy().copy()  # a copy: scaled below
+    lr = coef[0].float().cpu().numpy().copy()  # 4 x h x w planes (A_r, A_g, A_b, b); a copy: scaled below
     full = full_scale(rgb.dtype)
     if full is not None:  # A . (I / 255) = (A / 255) . I: integer pixels used as they are
-        lr[..., :3] /= full
+        lr[:3] /= full
     tiles = [(left, min(w, left + tile)) for left in range(0, w, tile)]
-    spans = [_source_span(w, lr.shape[1], left, right) for left, right in tiles]
+    spans = [_source_span(w, lr.shape[2], left, right) for left, right in tiles]
     out = np.empty((h, w), dtype=np.float32)
     for top in range(0, h, strip_rows):
         if check is not None:
             check()
         bottom = min(h, top + strip_rows)
-        r0, r1, wr = _axis_weights(h, lr.shape[0], top, bottom, torch.device("cpu"))
+        r0, r1, wr = _axis_weights(h, lr.shape[1], top, bottom, torch.device("cpu"))
         s0, s1 = int(r0[0]), int(r1[-1]) + 1
         todo = []
         for (left, right), (c0, c1) in zip(tiles, spans):
@@ -246,10 +246,9 @@ def apply_strips(coef: Tensor, rgb: np.ndarray, strip_rows: int = 256,
                 out[top:bottom, left:right] = value
         if not todo:
             continue
-        wr = wr.numpy()[:, None, None]
-        rows = lr[r0.numpy()] * (1 - wr) + lr[r1.numpy()] * wr
-        planes = [cv2.resize(np.ascontiguousarray(rows[..., k]), (w, bottom - top), interpolation=cv2.INTER_LINEAR)
-                  for k in range(4)]
+        wr = wr.numpy()[:, None]
+        rows = lr[:, r0.numpy()] * (1 - wr) + lr[:, r1.numpy()] * wr  # 4 contiguous planes
+        planes = [cv2.resize(plane, (w, bottom - top), interpolation=cv2.INTER_LINEAR) for plane in rows]
         for left, right in _runs(todo):
             pixels = rgb[top:bottom, left:right]
             out[top:bottom, left:right] = _local_linear([p[:, left:right] for p in planes],
