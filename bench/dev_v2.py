@@ -67,7 +67,9 @@ def source_means(rows: list[dict], key: Callable[[str], str], prefix: str) -> di
 
 def model_label(engine: MattingEngine) -> str:
     info = engine.model_info
-    return f"MSIA {info['version']}" + (" + refiner" if engine.refine else "")
+    settings = [info["precision"]] * (info["precision"] != "fp32") + ["flip"] * engine.flip
+    return (f"MSIA {info['version']}" + (" + refiner" if engine.refine else "")
+            + (f" ({', '.join(settings)})" if settings else ""))
 
 
 def main() -> None:

@@ -1,8 +1,9 @@
 """Seconds and peak memory per image at about 0.5, 2, 12 and 24 megapixels, for the shipped
-EfficientNet-Lite0 model (network + full-resolution refiner, the same with flip averaging, and the
-network alone), the paper's
-ResNeXt-101 configuration (random weights: timing only), with u2netp and MODNet on the same images. Each configuration runs in its own process so peak
-memory (max RSS) does not mix.
+EfficientNet-Lite0 model (network + full-resolution refiner with the engine's defaults: on a CPU
+with native bfloat16 that is the network in bf16 with flip averaging; the same in fp32 without and
+with flip; the network alone), the paper's ResNeXt-101 configuration (random weights: timing
+only), with u2netp and MODNet on the same images. Each configuration runs in its own process so
+peak memory (max RSS) does not mix.
 
     python bench/inference.py [--repeat 2] [--max-side 512]
 """
@@ -22,6 +23,8 @@ import numpy as np
 
 from _checkout import ROOT
 
+ENGINE_KINDS = {"msia": {}, "msia-fp32": {"precision": "fp32", "flip": False},
+                "msia-fp32-flip": {"precision": "fp32", "flip": True}, "msia-coarse": {"refine": False}}
 SIZES = {"0.5 MP": (600, 800), "2 MP": (1224, 1632), "12 MP": (3000, 4000), "24 MP": (4000, 6000)}
 
 
@@ -45,8 +48,7 @@ def child(kind: str, size: str, repeat: int, max_side: int, model: str | None) -
     else:
         from matting.engine import MattingEngine
 
-        engine = MattingEngine(model, device="cpu", max_side=max_side, refine=kind != "msia-coarse",
-                               flip=True if kind == "msia-flip" else None)
+        engine = MattingEngine(model, device="cpu", max_side=max_side, **ENGINE_KINDS[kind])
         predict = engine.predict
     predict(rgb)
     times = []
@@ -62,8 +64,11 @@ def child(kind: str, size: str, repeat: int, max_side: int, model: str | None) -
 def measure(configs: dict[str, tuple[str, str | None]], repeat: int, max_side: int) -> tuple[dict, list[str]]:
     """Each (configuration, size) in its own process; prints the table as it goes and returns
     the figures and the Markdown lines."""
-    lines = [f"working resolution (long side) for MSIA: {max_side}; {repeat} timed runs after a warm-up; "
-             "median seconds per image, peak RSS of the process", "",
+    from matting.engine import cpu_has_bf16
+
+    defaults = "bf16, flip on" if cpu_has_bf16() else "fp32, flip off"
+    lines = [f"working resolution (long side) for MSIA: {max_side}; engine defaults on this CPU: {defaults}; "
+             f"{repeat} timed runs after a warm-up; median seconds per image, peak RSS of the process", "",
              "| model | " + " | ".join(SIZES) + " |", "|---|" + "---:|" * len(SIZES)]
     print("\n".join(lines), flush=True)
     table = {}
@@ -108,9 +113,11 @@ def main() -> None:
         if lite0 is None:  # no trained model installed: random weights time the same
             lite0 = save_model(build_msia(backbone="efficientnet_lite0"), tmp / "lite0.safetensors",
                                {"name": "lite0 (random weights)"})
-        configs = {"msia lite0 + refiner (shipped)": ("msia", str(lite0)),
-                   "msia lite0 + refiner, flip averaging": ("msia-flip", str(lite0)),
-                   "msia lite0 network alone": ("msia-coarse", str(lite0)), "msia resnext101": ("msia", str(rn101)),
+        configs = {"msia lite0 + refiner (engine defaults)": ("msia", str(lite0)),
+                   "msia lite0 + refiner, fp32, flip off": ("msia-fp32", str(lite0)),
+                   "msia lite0 + refiner, fp32, flip on": ("msia-fp32-flip", str(lite0)),
+                   "msia lite0 network alone (engine defaults)": ("msia-coarse", str(lite0)),
+                   "msia resnext101 (fp32)": ("msia-fp32", str(rn101)),
                    "u2netp": ("u2netp", None), "modnet": ("modnet", None)}
         table, lines = measure(configs, args.repeat, args.max_side)
     lines += ["", "Time relative to MODNet on the same image:", ""]

@@ -39,7 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     common.add_argument("--max-side", type=max_side, help="long side the network sees (default: the model's)")
     common.add_argument("--flip", action=argparse.BooleanOptionalAction, default=None,
-                        help="average with the mirrored image (default: the model's setting; ~2x the time)")
+                        help="average with the mirrored image (default: on where the network runs in bf16 or fp16, "
+                             "or when the model asks for it; ~1.5x the time)")
+    common.add_argument("--precision", default="auto", choices=("auto", "fp32", "bf16", "fp16"),
+                        help="the network's arithmetic (default auto: bf16 on CPUs with native bfloat16, "
+                             "fp16 on CUDA, else fp32)")
     common.add_argument("--refiner", action=argparse.BooleanOptionalAction, default=None,
                         help="full-resolution refinement after the network (default: on when the model has a refiner); "
                              "--no-refiner gives the faster coarse matte")
@@ -139,7 +143,8 @@ def crop_padding(text: str):
 def make_engine(args: argparse.Namespace):
     from .engine import MattingEngine
 
-    return MattingEngine(args.model, device=args.device, max_side=args.max_side, flip=args.flip, refine=args.refiner)
+    return MattingEngine(args.model, device=args.device, max_side=args.max_side, flip=args.flip, refine=args.refiner,
+                         precision=args.precision)
 
 
 def warn(message: str) -> None:

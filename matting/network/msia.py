@@ -90,7 +90,11 @@ class Decoder(nn.Module):
         x = self.conv2(self.conv1(f_ia))
         x = F.interpolate(x, size=f_fine.shape[2:], mode="bilinear", align_corners=False)
         hidden = self.fine(torch.cat([x, f_fine], dim=1))
-        return torch.sigmoid(self.predict(hidden)), hidden
+        # the one-channel head outside autocast: in bf16 (8-bit mantissa) the alpha would come in
+        # steps of 1/256 near 0.5; in float32 it costs nothing measurable
+        with torch.autocast(hidden.device.type, enabled=False):
+            alpha = torch.sigmoid(self.predict(hidden.to(self.predict.weight.dtype)))
+        return alpha, hidden
 
 
 BlockHook = Callable[[str], None]
