@@ -35,6 +35,15 @@ def base_source(name: str) -> str:
     return "pets"
 
 
+def engine_label(engine, refine: bool | None = None) -> str:
+    """"MSIA 0.3.2 + refiner (bf16, flip)": the model's version and how the engine runs it
+    (``refine`` overrides the engine's own setting, as ``predict(refine=...)`` does)."""
+    info = engine.model_info
+    refined = engine.refine if refine is None else refine and engine.has_refiner
+    part = " + refiner" if refined else " network alone" if engine.has_refiner else ""
+    return f"MSIA {info['version']}{part} ({info['precision']}" + (", flip)" if engine.flip else ")")
+
+
 # prepare's source names shown under the names the tables use
 LABELS = {"pseudo_gt_portrait": "portraits", "pseudo_gt_animal": "animal composites"}
 

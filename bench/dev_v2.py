@@ -29,7 +29,7 @@ import cv2
 import numpy as np
 
 from _checkout import ROOT
-from _devsets import BASE_SOURCES, GROUPS, read_sources, score_each, table
+from _devsets import BASE_SOURCES, GROUPS, engine_label, read_sources, score_each, table
 from matting.engine import MattingEngine
 from matting.evaluation import EvalPair, find_pairs
 from matting.imageio import read_gray8, save_image
@@ -65,13 +65,6 @@ def source_means(rows: list[dict], key: Callable[[str], str], prefix: str) -> di
             for g, sel in groups.items()}
 
 
-def model_label(engine: MattingEngine) -> str:
-    info = engine.model_info
-    settings = [info["precision"]] * (info["precision"] != "fp32") + ["flip"] * engine.flip
-    return (f"MSIA {info['version']}" + (" + refiner" if engine.refine else "")
-            + (f" ({', '.join(settings)})" if settings else ""))
-
-
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", type=Path, action="append", help="model file(s) (default: the installed one)")
@@ -91,13 +84,13 @@ def main() -> None:
     }
     predictors = {}
     engines = [(path, MattingEngine(path, device="cpu")) for path in args.model or [default_model_path()]]
-    labels = [model_label(engine) for _, engine in engines]
+    labels = [engine_label(engine) for _, engine in engines]
     for (path, engine), label in zip(engines, labels):
         if labels.count(label) > 1:  # files of one version (a run's best and last, soups): name each file
             label = f"{label} ({path.parent.name}/{path.stem})"
         predictors[label] = engine.predict
         if args.coarse_too and engine.refine:
-            predictors[f"MSIA {engine.model_info['version']} network alone"] = partial(engine.predict, refine=False)
+            predictors[engine_label(engine, refine=False)] = partial(engine.predict, refine=False)
     if not args.no_baselines:
         for name in ("u2netp", "modnet"):
             predictors[name] = load_baseline(name).predict

@@ -5,8 +5,10 @@ unknown band (trimaps derived from each dev alpha: 0 < alpha < 1, dilated by ``-
     python bench/refiner.py [--model resources/models/msia-matte-lite0.safetensors] [--band 10]
         [--reference OLD.safetensors] [--out bench/results]
 
-``--reference`` adds an older model's network alone (e.g. 0.2.0, the refiner's first baseline:
-0.2.1's file with ``refine=False``) and prints the ratios against it too.
+``--reference`` adds an older model's network alone as it shipped (fp32, no flip averaging; e.g.
+0.2.0, the refiner's first baseline: 0.2.1's file with ``refine=False``) and prints the ratios
+against it too. The model runs with the engine's defaults (on a CPU with native bfloat16: the
+network in bf16 with flip averaging) and, when those differ, in fp32 without flip as well.
 
 Writes ``OUT/refiner.md`` (the tables the README includes) and ``OUT/refiner.json``. "network
 alone" is the same model file run with ``refine=False``: exactly the matte of the network the
@@ -21,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from _checkout import dev_set_parser
-from _devsets import BASE_SOURCES, read_sources, score_each, table
+from _devsets import BASE_SOURCES, engine_label, read_sources, score_each, table
 from matting.engine import MattingEngine
 from matting.evaluation import find_pairs, soft_band_trimap
 from matting.files import files_by_stem
@@ -55,13 +57,15 @@ def main() -> None:
     engine = MattingEngine(model, device="cpu")
     if not engine.has_refiner:
         raise SystemExit(f"{model}: this model file has no refiner")
-    version = engine.model_info["version"]
+    plain = MattingEngine(model, device="cpu", precision="fp32", flip=False)
     predictors = {}
-    if args.reference:
-        reference = MattingEngine(args.reference, device="cpu")
-        predictors[f"MSIA {reference.model_info['version']} network alone"] = partial(reference.predict, refine=False)
-    predictors[f"MSIA {version} network alone"] = partial(engine.predict, refine=False)
-    predictors[f"MSIA {version} + refiner"] = engine.predict
+    if args.reference:  # as it shipped: fp32, no flip averaging
+        reference = MattingEngine(args.reference, device="cpu", precision="fp32", flip=False)
+        predictors[engine_label(reference, refine=False)] = partial(reference.predict, refine=False)
+    predictors[engine_label(engine, refine=False)] = partial(engine.predict, refine=False)
+    predictors[engine_label(engine)] = engine.predict
+    if engine_label(plain) != engine_label(engine):
+        predictors[engine_label(plain)] = plain.predict
     if not args.no_baselines:
         for name in ("u2netp", "modnet"):
             predictors[name] = load_baseline(name).predict
@@ -77,12 +81,12 @@ def main() -> None:
     (args.out / "refiner.md").write_text(text)
     (args.out / "refiner.json").write_text(json.dumps({"setting": setting, "results": results}, indent=1))
     print(text)
-    refined = results[f"MSIA {version} + refiner"]
-    for name in (n for n in results if n.endswith("network alone")):
+    refined = results[engine_label(engine)]
+    for name in (n for n in results if "network alone" in n):
         for region in ("whole", "band"):
             ratio = {k: np.mean([r[k] for r in refined[region]]) / np.mean([r[k] for r in results[name][region]])
                      for k in ("sad", "mse", "grad")}
-            print(f"MSIA {version} + refiner / {name} ({region}): " + ", ".join(f"{k} {v:.2f}x" for k, v in ratio.items()))
+            print(f"{engine_label(engine)} / {name} ({region}): " + ", ".join(f"{k} {v:.2f}x" for k, v in ratio.items()))
 
 
 if __name__ == "__main__":
