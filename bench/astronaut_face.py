@@ -8,7 +8,8 @@ the same).
         [--out bench/results/astronaut_face.md]
 
 A face kept as subject has a mean alpha near 1; 0 is a face dropped. Each model runs as the engine
-runs it by default (its refiner on).
+runs it by default (its refiner on; on a CPU with native bfloat16 the network in bf16 with flip
+averaging), and the last one also in fp32 without flip.
 """
 from __future__ import annotations
 
@@ -35,8 +36,8 @@ def turn_hue(rgb: np.ndarray, degrees: int) -> np.ndarray:
     return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)
 
 
-def row(model: Path, photo: np.ndarray, turned_photo: np.ndarray, sides: list[int]) -> str:
-    engine = MattingEngine(model, device="cpu")  # one load; the working size is set per column
+def row(model: Path, photo: np.ndarray, turned_photo: np.ndarray, sides: list[int], **settings) -> str:
+    engine = MattingEngine(model, device="cpu", **settings)  # one load; the working size is set per column
     cells = []
     for side in sides:
         engine.max_side = side
@@ -44,7 +45,8 @@ def row(model: Path, photo: np.ndarray, turned_photo: np.ndarray, sides: list[in
         turned = engine.predict(turned_photo)
         cells.append(f"{alpha[FACE].mean():.2f} / {alpha[SUIT].mean():.2f} / {turned[FACE].mean():.2f}")
     info = engine.model_info
-    return f"| {info['model']} {info.get('version', '')} ({model.name}) | " + " | ".join(cells) + " |"
+    how = f"{info['precision']}" + (", flip" if engine.flip else "")
+    return f"| {info['model']} {info.get('version', '')} ({model.name}; {how}) | " + " | ".join(cells) + " |"
 
 
 def main() -> None:
@@ -59,7 +61,10 @@ def main() -> None:
              "| model | " + " | ".join(f"{s} px" for s in args.sides) + " |",
              "|---|" + "---:|" * len(args.sides)]
     turned = turn_hue(photo, 60)
-    lines += [row(m, photo, turned, args.sides) for m in (args.model or [default_model_path()])]
+    models = args.model or [default_model_path()]
+    lines += [row(m, photo, turned, args.sides) for m in models]
+    if MattingEngine(models[-1], device="cpu").precision != "fp32":  # the last model also as it ran before bf16
+        lines.append(row(models[-1], photo, turned, args.sides, precision="fp32", flip=False))
     text = "\n".join(lines)
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)

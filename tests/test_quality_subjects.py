@@ -83,3 +83,17 @@ def test_shipped_model_keeps_the_right_regions(scores):
     print("means", {g: round(v, 2) for g, v in means.items()})
     for group, ceiling in CEILING.items():
         assert means[group] <= ceiling, f"{group}: SAD {means[group]:.2f} over the ceiling {ceiling}"
+
+
+def test_shipped_model_keeps_the_astronauts_face(shipped_engine):
+    """Issue 11's "no face dropped": the mean alpha over the shipped astronaut's face (the box
+    bench/astronaut_face.py scores) with the engine's defaults. 0.2.1 dropped it (0.07); 0.3.2
+    measured 0.91 in fp32 without flip and 0.66 with flip averaging (the mirrored photo's face
+    comes out at about 0.4: the model is unsure of this face, README model card)."""
+    from matting.imageio import read_rgb8
+    from matting.resources import sample_path
+
+    alpha = shipped_engine.predict(read_rgb8(sample_path("astronaut.jpg")))
+    face = alpha[40:140, 170:250].mean()
+    print("face", round(float(face), 3))
+    assert face >= 0.5
