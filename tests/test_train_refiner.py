@@ -123,3 +123,21 @@ def test_fine_tuning_starts_from_the_refiner_the_coarse_file_holds(tmp_path, sma
             assert torch.equal(x, y), name  # lr 0: the weights are the coarse file's refiner
     with pytest.raises(ValueError, match="holds no refiner"):
         train_refiner(config(tmp_path, small_model_path, disc_photo, init_from_coarse=True), tmp_path / "third")
+
+
+def test_coarse_features_can_be_the_engines_flip_average(small_model_path):
+    """``coarse_flip``: the refiner trains on the alpha and hidden features averaged with the
+    mirrored batch's, as the engine gives them with flip averaging; ``coarse_bf16`` runs the
+    network in bf16 autocast (close to fp32, not equal)."""
+    from training.train_refiner import RefinerRecipe, coarse_features
+
+    net, _ = load_model(small_model_path)
+    net.eval()
+    x = torch.rand(2, 3, 64, 96)
+    plain_a, plain_h = coarse_features(net, x, RefinerRecipe())
+    mirror_a, mirror_h = coarse_features(net, x.flip(-1), RefinerRecipe())
+    flip_a, flip_h = coarse_features(net, x, RefinerRecipe(coarse_flip=True))
+    assert torch.allclose(flip_a, (plain_a + mirror_a.flip(-1)) / 2, atol=1e-6)
+    assert torch.allclose(flip_h, (plain_h + mirror_h.flip(-1)) / 2, atol=1e-5)
+    bf_a, _ = coarse_features(net, x, RefinerRecipe(coarse_bf16=True))
+    assert bf_a.dtype == torch.float32 and (bf_a - plain_a).abs().max() < 0.05

@@ -69,13 +69,13 @@ class DevSet:
         chosen = spread(found, cfg.get("limit"))
         return cls([FilePair(i, a) for i, a in chosen], cfg.get("max_side", 512)) if chosen else None
 
-    def evaluate(self, model: nn.Module, refine: bool = False) -> dict[str, float]:
+    def evaluate(self, model: nn.Module, refine: bool = False, flip: bool = False, bf16: bool = False) -> dict[str, float]:
         """Mean SAD, MSE and Gradient over the whole images; ``refine`` runs the model's refiner
-        too (the engine's two-stage path)."""
+        too (the engine's two-stage path); ``flip`` and ``bf16`` as in ``predict_alpha``."""
         rows = []
         for sample in self.samples:
             rgb, gt = sample.read()
-            pred = predict_alpha(model, rgb, self.max_side, refine=refine)
+            pred = predict_alpha(model, rgb, self.max_side, refine=refine, flip=flip, bf16=bf16)
             rows.append((sad(pred, gt), mse(pred, gt), gradient_error(pred, gt)))
         s, m, g = np.mean(rows, axis=0)
         return {"sad": float(s), "mse": float(m), "grad": float(g), "n": len(rows)}

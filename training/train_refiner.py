@@ -61,6 +61,10 @@ class RefinerRecipe(ConfigSection):
     w_lr: float = 0.5
     lap_lowpass: bool = False  # the low-pass term re-weights coarse (semantic) errors 16x
     init_from_coarse: bool = False  # start from the refiner the coarse model file already holds
+    # the network's inputs to the refiner as the engine gives them on a bf16 CPU: flip-averaged
+    # alpha and hidden features, the network in bf16 autocast (also for the dev check)
+    coarse_flip: bool = False
+    coarse_bf16: bool = False
     num_workers: int = 1
     seed: int = 0
     threads: int = 2
@@ -87,6 +91,21 @@ def start_from_coarse_refiner(refiner: GuidedRefiner, coarse: MSIANet, path: str
     if coarse.refiner is None or coarse.refiner.config != refiner.config:
         raise ValueError(f"{path}: holds no refiner of config {refiner.config} to start from")
     refiner.load_state_dict(coarse.refiner.state_dict())
+
+
+def coarse_features(coarse: MSIANet, x: torch.Tensor, recipe: RefinerRecipe) -> tuple[torch.Tensor, torch.Tensor]:
+    """The frozen network's alpha and hidden features for a batch, averaged with the mirrored
+    batch's (mirrored back) under ``coarse_flip``, in bf16 autocast under ``coarse_bf16``."""
+    n = x.shape[0]
+    if recipe.coarse_flip:
+        x = torch.cat([x, x.flip(-1)])
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=recipe.coarse_bf16):
+        alpha, hidden = coarse.forward_features(x.contiguous(memory_format=torch.channels_last))
+    alpha, hidden = alpha.float(), hidden.float()
+    if recipe.coarse_flip:
+        alpha = (alpha[:n] + alpha[n:].flip(-1)) / 2
+        hidden = (hidden[:n] + hidden[n:].flip(-1)) / 2
+    return alpha.contiguous(), hidden.contiguous()
 
 
 def refiner_loss(coef: torch.Tensor, batch: dict[str, torch.Tensor], recipe: RefinerRecipe) -> tuple[torch.Tensor, dict]:
@@ -137,8 +156,9 @@ def train_refiner(cfg: dict[str, Any], out: Path, resume: bool = False, max_step
         torch.set_rng_state(state["rng"])
     log = JsonlLog(out / "log.jsonl", True)
     (out / "config.json").write_text(json.dumps(cfg, indent=2))
+    how = {"flip": recipe.coarse_flip, "bf16": recipe.coarse_bf16}
     if dev is not None and baseline is None:
-        baseline = dev.evaluate(coarse, refine=False)
+        baseline = dev.evaluate(coarse, refine=False, **how)
         log.write({"step": 0, "dev_coarse": baseline, "time": time.time()})
 
     def save_state() -> None:
@@ -153,9 +173,7 @@ def train_refiner(cfg: dict[str, Any], out: Path, resume: bool = False, max_step
     for batch in loader:
         if step >= stop_at:
             break
-        with torch.no_grad():
-            alpha_lr, hidden = coarse_cl.forward_features(batch["lr"].contiguous(memory_format=torch.channels_last))
-            alpha_lr, hidden = alpha_lr.contiguous(), hidden.contiguous()
+        alpha_lr, hidden = coarse_features(coarse_cl, batch["lr"], recipe)
         coef = refiner.coefficients(batch["lr"], alpha_lr, hidden)
         loss, terms = refiner_loss(coef, batch, recipe)
         optimizer.zero_grad(set_to_none=True)
@@ -173,7 +191,7 @@ def train_refiner(cfg: dict[str, Any], out: Path, resume: bool = False, max_step
             bar.set_postfix(loss=f"{float(loss.detach()):.4f}")
             t_log, n_log = time.perf_counter(), 0
         if step % recipe.dev_every == 0 or step == stop_at:
-            best = dev_and_export(coarse, coarse_meta, refiner, dev, baseline, cfg, out, step, best, log)
+            best = dev_and_export(coarse, coarse_meta, refiner, dev, baseline, cfg, out, step, best, log, how)
             save_state()
         elif step % recipe.checkpoint_every == 0:
             save_state()
@@ -182,11 +200,13 @@ def train_refiner(cfg: dict[str, Any], out: Path, resume: bool = False, max_step
 
 
 def dev_and_export(coarse: MSIANet, coarse_meta: dict, refiner: GuidedRefiner, dev: DevSet | None,
-                   baseline: dict | None, cfg: dict, out: Path, step: int, best: dict, log: JsonlLog) -> dict:
-    """Dev check; export last (and best by SAD/SAD_coarse + Grad/Grad_coarse)."""
+                   baseline: dict | None, cfg: dict, out: Path, step: int, best: dict, log: JsonlLog,
+                   how: dict[str, bool]) -> dict:
+    """Dev check (flip and bf16 as in training); export last (and best by SAD/SAD_coarse +
+    Grad/Grad_coarse)."""
     refiner.eval()
     model = combined_model(coarse, refiner)
-    metrics = dev.evaluate(model, refine=True) if dev is not None else None
+    metrics = dev.evaluate(model, refine=True, **how) if dev is not None else None
     refiner.train()
     if metrics is not None:
         log.write({"step": step, "dev": metrics, "time": time.time()})
