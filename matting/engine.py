@@ -6,9 +6,9 @@ full input size. Memory therefore grows with the input only through the resize a
 (a 24 MP photo needs ~100 MB for its float alpha), never through the network.
 
 Precision (``precision``): the network runs in fp32, in bfloat16 autocast on CPUs with native
-bf16 (AVX-512 BF16 / AMX: the whole prediction took 0.74x the time here, dev-set figures equal to
-two decimals, see bench/flip_average.py), or in fp16 on CUDA; ``auto`` picks the fastest the device has. The
-refiner's guided-filter solve always runs in float32.
+bf16 (AVX-512 BF16 / AMX: the whole prediction took 0.74x the time here, dev-set figures equal
+to two decimals, see bench/flip_average.py), or in fp16 on CUDA; ``auto`` picks the fastest the
+device has. The network's one-channel head and the refiner's guided-filter solve stay float32.
 
 Flip averaging (``flip=True``): the network also sees the mirrored image, in the same batch, and
 the two alphas are averaged (the mirrored one mirrored back). By default it is on where the
@@ -58,8 +58,8 @@ def cpu_has_bf16() -> bool:
 
 
 def resolve_precision(precision: str, device: torch.device) -> str:
-    """``auto`` -> fp16 on CUDA, bf16 on a CPU with native bf16 kernels, else fp32. An explicit
-    choice is checked against the device (bf16 on a CPU without it would be emulated, slowly)."""
+    """``auto`` -> fp16 on CUDA, bf16 on a CPU with native bf16, else fp32. An explicit choice is
+    checked against the device (bf16 on a CPU without it would be emulated: not measured)."""
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
     cpu_bf16 = device.type == "cpu" and cpu_has_bf16()
