@@ -74,6 +74,7 @@ def main() -> None:
     p.add_argument("--limit", type=int, default=0, help="at most N images per set (0: all)")
     p.add_argument("--no-baselines", action="store_true")
     p.add_argument("--coarse-too", action="store_true", help="also score each refined model's network alone")
+    p.add_argument("--max-side", type=int, help="working resolution for every model (default: each model's own)")
     p.add_argument("--out", type=Path, default=ROOT / "bench/results")
     args = p.parse_args()
     source = read_sources(args.base / "dev/image", args.more / "dev/image")
@@ -83,7 +84,8 @@ def main() -> None:
         "photos": photo_pairs(args.base, args.shared, args.base / "photo_trimaps"),
     }
     predictors = {}
-    engines = [(path, MattingEngine(path, device="cpu")) for path in args.model or [default_model_path()]]
+    engines = [(path, MattingEngine(path, device="cpu", max_side=args.max_side))
+               for path in args.model or [default_model_path()]]
     labels = [engine_label(engine) for _, engine in engines]
     for (path, engine), label in zip(engines, labels):
         if labels.count(label) > 1:  # files of one version (a run's best and last, soups): name each file
