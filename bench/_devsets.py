@@ -35,13 +35,18 @@ def base_source(name: str) -> str:
     return "pets"
 
 
+def run_settings(engine) -> str:
+    """How an engine runs its network: "bf16, flip", "fp32"."""
+    return engine.model_info["precision"] + (", flip" if engine.flip else "")
+
+
 def engine_label(engine, refine: bool | None = None) -> str:
     """"MSIA 0.3.2 + refiner (bf16, flip)": the model's version and how the engine runs it
     (``refine`` overrides the engine's own setting, as ``predict(refine=...)`` does)."""
     info = engine.model_info
     refined = engine.refine if refine is None else refine and engine.has_refiner
     part = " + refiner" if refined else " network alone" if engine.has_refiner else ""
-    return f"MSIA {info['version']}{part} ({info['precision']}" + (", flip)" if engine.flip else ")")
+    return f"MSIA {info['version']}{part} ({run_settings(engine)})"
 
 
 # prepare's source names shown under the names the tables use

@@ -20,7 +20,8 @@ import cv2
 import numpy as np
 
 from _checkout import ROOT
-from matting.engine import MattingEngine
+from _devsets import run_settings
+from matting.engine import MattingEngine, cpu_has_bf16
 from matting.imageio import read_rgb8
 from matting.resources import sample_path
 from matting.weights import default_model_path
@@ -45,8 +46,7 @@ def row(model: Path, photo: np.ndarray, turned_photo: np.ndarray, sides: list[in
         turned = engine.predict(turned_photo)
         cells.append(f"{alpha[FACE].mean():.2f} / {alpha[SUIT].mean():.2f} / {turned[FACE].mean():.2f}")
     info = engine.model_info
-    how = f"{info['precision']}" + (", flip" if engine.flip else "")
-    return f"| {info['model']} {info.get('version', '')} ({model.name}; {how}) | " + " | ".join(cells) + " |"
+    return f"| {info['model']} {info.get('version', '')} ({model.name}; {run_settings(engine)}) | " + " | ".join(cells) + " |"
 
 
 def main() -> None:
@@ -63,7 +63,7 @@ def main() -> None:
     turned = turn_hue(photo, 60)
     models = args.model or [default_model_path()]
     lines += [row(m, photo, turned, args.sides) for m in models]
-    if MattingEngine(models[-1], device="cpu").precision != "fp32":  # the last model also as it ran before bf16
+    if cpu_has_bf16():  # the engine's defaults are bf16 + flip here: the last model also as it ran before
         lines.append(row(models[-1], photo, turned, args.sides, precision="fp32", flip=False))
     text = "\n".join(lines)
     print(text)

@@ -57,14 +57,14 @@ def main() -> None:
     engine = MattingEngine(model, device="cpu")
     if not engine.has_refiner:
         raise SystemExit(f"{model}: this model file has no refiner")
-    plain = MattingEngine(model, device="cpu", precision="fp32", flip=False)
     predictors = {}
     if args.reference:  # as it shipped: fp32, no flip averaging
         reference = MattingEngine(args.reference, device="cpu", precision="fp32", flip=False)
         predictors[engine_label(reference, refine=False)] = partial(reference.predict, refine=False)
     predictors[engine_label(engine, refine=False)] = partial(engine.predict, refine=False)
     predictors[engine_label(engine)] = engine.predict
-    if engine_label(plain) != engine_label(engine):
+    if engine.precision != "fp32" or engine.flip:  # and as it runs without bf16 or flip
+        plain = MattingEngine(model, device="cpu", precision="fp32", flip=False)
         predictors[engine_label(plain)] = plain.predict
     if not args.no_baselines:
         for name in ("u2netp", "modnet"):

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from _checkout import dev_set_parser  # (and the checkout on sys.path)
+from _devsets import run_settings
 from matting.engine import MattingEngine
 from matting.evaluation import find_pairs
 from matting.imageio import load_image
@@ -48,13 +49,13 @@ def main() -> None:
             pred = engine.predict(rgb)
             secs.append(time.perf_counter() - t)
             rows.append((sad(pred, gt), mse(pred, gt), gradient_error(pred, gt)))
-        (s_, m_, g_), sec = np.mean(rows, axis=0), float(np.mean(secs))
-        lines.append(f"| {side} | {s_:.2f} | {m_:.4f} | {g_:.2f} | {sec:.3f} | {sec / t_modnet:.2f}x |")
+        (mean_sad, mean_mse, mean_grad), sec = np.mean(rows, axis=0), float(np.mean(secs))
+        lines.append(f"| {side} | {mean_sad:.2f} | {mean_mse:.4f} | {mean_grad:.2f} | {sec:.3f} | {sec / t_modnet:.2f}x |")
         print(lines[-1], flush=True)
     info = engine.model_info
     text = "\n".join([
-        f"{len(data)} dev images from {args.images}; {info['model']} {info['version']} ({info['precision']}"
-        f"{', flip' if engine.flip else ''}, refiner {'on' if engine.refine else 'off'}); MODNet {t_modnet:.3f} s/img "
+        f"{len(data)} dev images from {args.images}; {info['model']} {info['version']} ({run_settings(engine)}, "
+        f"refiner {'on' if engine.refine else 'off'}); MODNet {t_modnet:.3f} s/img "
         "in the same run; SAD, Gradient /1000; 2 CPU threads", "",
         "| max_side | SAD | MSE | Gradient | s/img | time vs MODNet |", "|---:|---:|---:|---:|---:|---:|", *lines])
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,7 @@ the model file's ``flip_average`` metadata asks for it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import cv2
 import numpy as np
@@ -159,12 +159,7 @@ def predict_alpha(net: torch.nn.Module, rgb: np.ndarray, max_side: int, progress
     param = next(net.parameters())
     x = torch.from_numpy(to_float_rgb(small)).permute(2, 0, 1)[None].to(param.device, param.dtype)
     report(progress, 0.1)
-    if flip:
-        x = torch.cat([x, x.flip(-1)])
-    alpha_lr, hidden = _run_network(net, x, progress, cancel, bf16)
-    if flip:
-        alpha_lr = (alpha_lr[:1] + alpha_lr[1:].flip(-1)) / 2
-        hidden = (hidden[:1] + hidden[1:].flip(-1)) / 2
+    alpha_lr, hidden = _run_network(net, x, progress, cancel, flip, bf16)
     check(cancel)
     refiner = getattr(net, "refiner", None) if refine else None
     if refiner is None:
@@ -172,15 +167,34 @@ def predict_alpha(net: torch.nn.Module, rgb: np.ndarray, max_side: int, progress
         alpha = cv2.resize(alpha_small, (w, h), interpolation=cv2.INTER_LINEAR) if (wh, ww) != (h, w) else alpha_small
         alpha = np.clip(alpha, 0.0, 1.0).astype(np.float32, copy=False)
     else:  # float32, clipped strip by strip
-        alpha = _refine(refiner, x[:1], alpha_lr, hidden, rgb, progress, cancel)
+        alpha = _refine(refiner, x, alpha_lr, hidden, rgb, progress, cancel)
     report(progress, 1.0)
     return alpha
 
 
-def _run_network(net: torch.nn.Module, x: torch.Tensor, progress: ProgressFn,
-                 cancel: CancelFn, bf16: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
-    """The network on a batch, with progress (0.1 .. 0.7) and cancel checks between its blocks,
-    for this call only: (alpha Bx1xhxw, hidden features; float32 after bf16 autocast)."""
+def network_pass(net: torch.nn.Module, x: torch.Tensor, *, flip: bool = False, bf16: bool = False,
+                 on_block: Callable[[str], None] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The network's (alpha Bx1xhxw, hidden features) for a batch, as the engine feeds the refiner:
+    with ``flip`` averaged with the mirrored batch's (run in the same batch, mirrored back), with
+    ``bf16`` in bfloat16 autocast on the CPU (results in float32). The caller sets the grad mode
+    and train/eval (training's refiner uses it under ``no_grad``)."""
+    n = x.shape[0]
+    if flip:
+        x = torch.cat([x, x.flip(-1)])
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        alpha, hidden = net.forward_features(x, on_block)
+    if bf16:
+        alpha, hidden = alpha.float(), hidden.float()
+    if flip:
+        alpha = (alpha[:n] + alpha[n:].flip(-1)) / 2
+        hidden = (hidden[:n] + hidden[n:].flip(-1)) / 2
+    return alpha, hidden
+
+
+def _run_network(net: torch.nn.Module, x: torch.Tensor, progress: ProgressFn, cancel: CancelFn,
+                 flip: bool, bf16: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """``network_pass`` in eval and inference mode, with progress (0.1 .. 0.7) and cancel checks
+    between the network's blocks, for this call only."""
     names = ("backbone", "aspp", "assembly", "decoder")
 
     def on_block(name: str) -> None:
@@ -190,12 +204,10 @@ def _run_network(net: torch.nn.Module, x: torch.Tensor, progress: ProgressFn,
     was_training = net.training
     net.eval()
     try:
-        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-            alpha, hidden = net.forward_features(x, on_block)
+        with torch.inference_mode():
+            alpha, hidden = network_pass(net, x, flip=flip, bf16=bf16, on_block=on_block)
     finally:
         net.train(was_training)
-    if bf16:
-        alpha, hidden = alpha.float(), hidden.float()
     report(progress, 0.7)
     return alpha, hidden
 

@@ -36,6 +36,7 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from matting.config_section import ConfigSection
+from matting.engine import network_pass
 from matting.network import MSIANet, build_from_config
 from matting.network.config import RefinerConfig
 from matting.network.refiner import GuidedRefiner, apply_window
@@ -94,17 +95,11 @@ def start_from_coarse_refiner(refiner: GuidedRefiner, coarse: MSIANet, path: str
 
 
 def coarse_features(coarse: MSIANet, x: torch.Tensor, recipe: RefinerRecipe) -> tuple[torch.Tensor, torch.Tensor]:
-    """The frozen network's alpha and hidden features for a batch, averaged with the mirrored
-    batch's (mirrored back) under ``coarse_flip``, in bf16 autocast under ``coarse_bf16``."""
-    n = x.shape[0]
-    if recipe.coarse_flip:
-        x = torch.cat([x, x.flip(-1)])
-    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=recipe.coarse_bf16):
-        alpha, hidden = coarse.forward_features(x.contiguous(memory_format=torch.channels_last))
-    alpha, hidden = alpha.float(), hidden.float()
-    if recipe.coarse_flip:
-        alpha = (alpha[:n] + alpha[n:].flip(-1)) / 2
-        hidden = (hidden[:n] + hidden[n:].flip(-1)) / 2
+    """The frozen network's alpha and hidden features for a batch, as the engine gives them
+    (``matting.engine.network_pass``): flip-averaged under ``coarse_flip``, bf16 under ``coarse_bf16``."""
+    with torch.no_grad():
+        alpha, hidden = network_pass(coarse, x.contiguous(memory_format=torch.channels_last),
+                                     flip=recipe.coarse_flip, bf16=recipe.coarse_bf16)
     return alpha.contiguous(), hidden.contiguous()
 
 
