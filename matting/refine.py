@@ -252,7 +252,8 @@ def refine_with_trimap(rgb: np.ndarray, trimap: np.ndarray, seed_alpha: np.ndarr
                        region: np.ndarray | None = None, progress: ProgressFn = None, cancel: CancelFn = None,
                        *, prior: float = PRIOR_WEIGHT, max_unknown: int = MAX_UNKNOWN) -> np.ndarray:
     """Solve the trimap's unknown (128) pixels; with ``region`` (the painted area) only those
-    within ``MARGIN`` pixels of it, the others keep the seed, so nothing far from the strokes
+    within ``MARGIN`` pixels of it, and every pixel farther than that keeps the seed exactly
+    (the trimap's 0 / 1 snap applies within that reach only), so nothing far from the strokes
     changes and the solved patch joins the untouched matte without a seam. Without
     ``seed_alpha`` this is plain closed-form matting of the trimap. Raises ``Cancelled``."""
     report(progress, 0.0)
@@ -261,20 +262,24 @@ def refine_with_trimap(rgb: np.ndarray, trimap: np.ndarray, seed_alpha: np.ndarr
         base, prior = np.where(trimap == 255, 1.0, 0.0).astype(np.float32), 0.0
     else:
         base = np.clip(seed_alpha.astype(np.float32), 0, 1)
+    seed = base.copy() if region is not None else None
     base[trimap == 255] = 1.0
     base[trimap == 0] = 0.0
     solve = trimap == UNKNOWN
+    near = None
     if region is not None:
         near = cv2.dilate(region.astype(np.uint8), cv2.getStructuringElement(
             cv2.MORPH_ELLIPSE, (2 * MARGIN + 1, 2 * MARGIN + 1))) > 0
         solve &= near
     win = _window(solve, MARGIN)
-    if win is None:
-        report(progress, 1.0)
-        return base
-    check(cancel)
-    report(progress, 0.1)
-    base[win] = solve_closed_form(unit(rgb[win]), solve[win], base[win], prior, cancel, max_unknown)
+    if win is not None:
+        check(cancel)
+        report(progress, 0.1)
+        base[win] = solve_closed_form(unit(rgb[win]), solve[win], base[win], prior, cancel, max_unknown)
+    if near is not None:
+        # the trimap's 0 / 1 snap is the solver's boundary, not an edit: beyond the strokes'
+        # reach the seed stays as it was, faint pixels included (issue 29, item 4)
+        base[~near] = seed[~near]
     report(progress, 1.0)
     return base
 

@@ -3,6 +3,7 @@ images whose true alpha is known."""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -13,6 +14,8 @@ from matting.errors import Cancelled
 from matting.refine import (auto_trimap, normalize_trimap, refine_auto, refine_with_trimap, trimap_from_alpha,
                             trimap_from_strokes)
 from tests.test_compose import fine_hair
+
+SAMPLES = Path(__file__).resolve().parents[1] / "resources" / "samples"
 
 
 def blurred_seed(alpha: np.ndarray, sigma: float = 2.0) -> np.ndarray:
@@ -189,3 +192,24 @@ def test_solves_in_threads_at_once_leave_stdout_alone_and_ichol_quiet(capsys) ->
     ichol(indefinite)  # needs shifts: would print "PERFORMANCE WARNING"
     assert "PERFORMANCE" not in capsys.readouterr().out
     assert importlib.import_module("pymatting.preconditioner.ichol").print is not print
+
+
+def test_nothing_beyond_a_strokes_reach_changes_on_a_real_photo() -> None:
+    """Issue 29, item 4: a stroke at the left of a real photo used to snap every faint pixel of
+    the whole matte to 0 or 1 (the trimap is made for the whole image before the region limit)."""
+    from matting.imageio import load_image
+    from matting.quick_select import rasterise_stroke
+    from matting.refine import MARGIN, refine_with_strokes
+
+    rgb = load_image(SAMPLES / "astronaut.jpg").rgb
+    h, w = rgb.shape[:2]
+    gray = rgb.mean(axis=2) / 255
+    seed = np.clip((gray - 0.3) * 2, 0, 1).astype(np.float32)  # soft everywhere, by brightness
+    seed[:, w // 2:] = np.where(seed[:, w // 2:] < 0.5, 0.03, 0.97)  # a faint veil and near-opaque
+    radius = 8
+    stroke = rasterise_stroke([(60, 300), (160, 320)], radius, seed.shape)
+    for masks in ({"unknown": stroke}, {"fg": stroke}, {"bg": stroke}):
+        out = refine_with_strokes(rgb, seed, **masks)
+        reach = cv2.dilate(stroke.astype(np.uint8), np.ones((2 * MARGIN + 3,) * 2, np.uint8)) > 0
+        assert np.array_equal(out[~reach], seed[~reach]), masks.keys()
+        assert not np.array_equal(out[reach], seed[reach])
