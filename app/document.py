@@ -1,7 +1,13 @@
 """One open photo: the image, the network's matte (and the engine settings that made it), the
-current (possibly refined) matte, the estimated foreground colours, the brush strokes, and an
-undo stack. Views listen to its signals;
-it never draws and never computes (workers do, then hand results in)."""
+current (possibly refined) matte, the edits that made it from the network's (``app.edits``), the
+estimated foreground colours, the brush strokes waiting for Apply, and an undo stack. Views listen
+to its signals; it never draws and never computes (workers do, then hand results in).
+
+``version`` counts the mattes the document has had: a worker's result records the version it was
+computed from, and one computed from an older matte is computed again, never pasted. A new network
+matte (Recompute, a Settings change) is an undoable step that keeps the strokes and the edits,
+replayed on it (``recompute``). The undo stack's clean state is "saved": the window marks its
+title and asks before dropping unsaved work."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -15,6 +21,8 @@ from matting.edge_controls import EdgeSettings
 from matting.imageio import LoadedImage
 from matting.input_alpha import file_alpha
 
+from .edits import MATTE, REFINE_EDGES, Edit, StrokeData
+
 STROKE_KINDS = ("foreground", "background", "unknown")
 
 
@@ -23,6 +31,13 @@ class Stroke:
     kind: str
     radius: float
     points: list[QPointF] = field(default_factory=list)
+
+    def data(self) -> StrokeData:
+        return StrokeData(self.kind, float(self.radius), tuple((float(p.x()), float(p.y())) for p in self.points))
+
+    @classmethod
+    def from_data(cls, data: StrokeData) -> "Stroke":
+        return cls(data.kind, data.radius, [QPointF(x, y) for x, y in data.points])
 
 
 class Document(QObject):
@@ -45,6 +60,8 @@ class Document(QObject):
         self.matte_info: dict = {}  # engine.model_info of the matte's computation ({"source": "file"}: the file's)
         self.matte_holder = None  # the EngineHolder that computed the network matte
         self.strokes: list[Stroke] = []
+        self.edits: list[Edit] = []  # what made ``alpha`` from ``network_alpha``, in order
+        self.version = 0  # bumped with every new ``alpha``
         self.undo_stack = QUndoStack(self)
 
     @property
@@ -64,8 +81,35 @@ class Document(QObject):
         the current matte and the one Reset returns to; history starts here."""
         self.network_alpha = alpha
         self.matte_info, self.matte_holder = dict(info or {}), holder
+        self.edits = []
         self.undo_stack.clear()
         self._set_alpha(alpha)
+
+    def restore(self, network_alpha: np.ndarray, alpha: np.ndarray, edits: list[Edit], strokes: list[Stroke],
+                edge: EdgeSettings, info: dict, holder=None) -> None:
+        """A saved project's state, as it was saved: the history starts (clean) here."""
+        self.edge, self.strokes = edge, list(strokes)
+        self.set_network_alpha(network_alpha, info, holder)
+        self.edits = list(edits)
+        if alpha is not network_alpha:
+            self._set_alpha(alpha)
+        self.edgeChanged.emit()
+        self.strokesChanged.emit()
+        self.undo_stack.setClean()
+
+    def recompute(self, network_alpha: np.ndarray, alpha: np.ndarray, info: dict | None = None, holder=None) -> None:
+        """A new network matte and ``alpha``, the document's edits replayed on it, as one undoable
+        step; the painted strokes stay (with no matte yet: the first matte, history starts)."""
+        if self.alpha is None:
+            self.set_network_alpha(network_alpha, info, holder)
+        else:
+            self.undo_stack.push(_Recompute(self, network_alpha, alpha, dict(info or {}), holder))
+
+    def dispose(self) -> None:
+        """The window moved on to another photo: drop the history (its commands hold this
+        document and its mattes through Qt, out of Python's collector's sight) and the object."""
+        self.undo_stack.clear()
+        self.deleteLater()
 
     def use_file_alpha(self) -> None:
         """Start from the file's own transparency: the first matte if there is none yet, else an
@@ -76,13 +120,14 @@ class Document(QObject):
         if self.alpha is None:
             self.set_network_alpha(alpha, {"source": "file"})
         else:
-            self.undo_stack.push(_Refine(self, alpha, text="Use the file's transparency"))
+            self.apply_refinement(alpha, text="Use the file's transparency")
 
     def foreground_matches(self, alpha: np.ndarray | None) -> bool:
         return self.foreground is not None and self._foreground_of is alpha
 
     def _set_alpha(self, alpha: np.ndarray) -> None:
         self.alpha = alpha
+        self.version += 1
         self.foreground = self._foreground_of = None
         self.alphaChanged.emit()
 
@@ -96,8 +141,12 @@ class Document(QObject):
     def add_stroke(self, stroke: Stroke) -> None:
         self.undo_stack.push(_AddStroke(self, stroke))
 
-    def apply_refinement(self, refined: np.ndarray) -> None:
-        self.undo_stack.push(_Refine(self, refined))
+    def apply_refinement(self, refined: np.ndarray, edit: Edit | None = None, text: str = "Refine matte") -> None:
+        """A new matte (``edit``: how it was made; default: handed in whole), the painted strokes
+        cleared (Apply used them)."""
+        edit = edit or Edit(MATTE, alpha=refined)
+        keep = edit.kind == REFINE_EDGES  # the automatic refinement does not use the strokes
+        self.undo_stack.push(_Refine(self, refined, self.edits + [edit], text, keep_strokes=keep))
 
     def set_edge(self, edge: EdgeSettings) -> None:
         """New edge settings, as one undoable step (a slider drag is one step: the panel commits
@@ -105,22 +154,24 @@ class Document(QObject):
         if edge != self.edge:
             self.undo_stack.push(_SetEdge(self, edge))
 
-    def apply_brush(self, alpha: np.ndarray, text: str) -> None:
+    def apply_brush(self, alpha: np.ndarray, text: str, edit: Edit | None = None) -> None:
         """An edge-aware brush's result: the matte replaced, the painted strokes kept."""
-        self.undo_stack.push(_Refine(self, alpha, text=text, keep_strokes=True))
+        edit = edit or Edit(MATTE, alpha=alpha)
+        self.undo_stack.push(_Refine(self, alpha, self.edits + [edit], text, keep_strokes=True))
 
     def reset_to_network(self) -> None:
         if self.network_alpha is not None:
-            self.undo_stack.push(_Refine(self, self.network_alpha, text="Reset to network matte"))
+            self.undo_stack.push(_Refine(self, self.network_alpha, [], "Reset to network matte"))
 
     def stroke_masks(self, strokes: list[Stroke] | None = None) -> dict[str, np.ndarray]:
         """Rasterise ``strokes`` (default: the document's) into one boolean mask per kind, at image
-        resolution (a worker's job on a large photo)."""
-        from .views.strokes import rasterise
+        resolution (a worker's job on a large photo): the data a network that listens to strokes
+        takes as guidance."""
+        from .edits import stroke_masks
 
         strokes = self.strokes if strokes is None else strokes
         w, h = self.size
-        return {kind: rasterise([s for s in strokes if s.kind == kind], w, h) for kind in STROKE_KINDS}
+        return stroke_masks([s.data() for s in strokes], w, h)
 
 
 def offered_alpha(image: LoadedImage) -> np.ndarray | None:
@@ -158,22 +209,48 @@ class _SetEdge(QUndoCommand):
 
 
 class _Refine(QUndoCommand):
-    """Replaces the matte and clears the strokes that produced it (unless ``keep_strokes``: an
-    edge-aware brush applies itself, the painted strokes wait for Apply); undo restores both."""
+    """Replaces the matte (and the list of edits that made it) and clears the strokes that produced
+    it (unless ``keep_strokes``: an edge-aware brush applies itself, the painted strokes wait for
+    Apply); undo restores all three."""
 
-    def __init__(self, doc: Document, alpha: np.ndarray, text: str = "Refine matte", keep_strokes: bool = False):
+    def __init__(self, doc: Document, alpha: np.ndarray, edits: list[Edit], text: str = "Refine matte",
+                 keep_strokes: bool = False):
         super().__init__(text)
-        self.doc, self.new = doc, alpha
-        self.old, self.old_strokes = doc.alpha, list(doc.strokes)
+        self.doc, self.new, self.new_edits = doc, alpha, list(edits)
+        self.old, self.old_strokes, self.old_edits = doc.alpha, list(doc.strokes), list(doc.edits)
         self.keep_strokes = keep_strokes
 
     def redo(self) -> None:
         if not self.keep_strokes:
             self.doc.strokes = []
+        self.doc.edits = list(self.new_edits)
         self.doc._set_alpha(self.new)
         self.doc.strokesChanged.emit()
 
     def undo(self) -> None:
         self.doc.strokes = list(self.old_strokes)
+        self.doc.edits = list(self.old_edits)
         self.doc._set_alpha(self.old)
         self.doc.strokesChanged.emit()
+
+
+class _Recompute(QUndoCommand):
+    """A new network matte with the document's edits replayed on it; the strokes stay as they are.
+    Undo brings back the previous network matte, its settings and the matte made from it."""
+
+    def __init__(self, doc: Document, network_alpha: np.ndarray, alpha: np.ndarray, info: dict, holder):
+        super().__init__("Recompute matte")
+        self.doc = doc
+        self.new = (network_alpha, alpha, info, holder)
+        self.old = (doc.network_alpha, doc.alpha, doc.matte_info, doc.matte_holder)
+
+    def _set(self, state: tuple) -> None:
+        network_alpha, alpha, info, holder = state
+        self.doc.network_alpha, self.doc.matte_info, self.doc.matte_holder = network_alpha, info, holder
+        self.doc._set_alpha(alpha)
+
+    def redo(self) -> None:
+        self._set(self.new)
+
+    def undo(self) -> None:
+        self._set(self.old)

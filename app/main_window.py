@@ -21,13 +21,13 @@ from matting.compose import estimate_foreground
 from matting.files import IMAGE_SUFFIXES
 from matting.imageio import load_image
 from matting.progress import check
-from matting.refine import refine_auto, refine_with_strokes
 
 from .actions import LAYOUTS, build_actions
 from .dialogs.batch import BatchDialog
 from .dialogs.export import ExportOptions
 from .display import DisplayPipeline, make_proxy_rgb
 from .document import Document, Stroke, offered_alpha
+from .edits import REFINE_EDGES, STROKES, Edit, apply_edit, replay
 from .engine_holder import EngineHolder, warm_up_solvers
 from .export_controller import ExportController
 from .panels.background import BackgroundPanel
@@ -235,10 +235,34 @@ class MainWindow(QMainWindow):
                            on_progress=self._progress, on_cancelled=self._matte_cancelled, key="matte")
 
     def _matte_done(self, doc: Document, holder: EngineHolder, alpha: np.ndarray, info: dict) -> None:
+        """The first matte starts the history; a later one (Recompute, a Settings change) is an
+        undoable step with the document's edits replayed on it (``_replayed``)."""
         if doc is not self.doc:
             return
+        if doc.alpha is None or not doc.edits:
+            self._idle()
+            doc.recompute(alpha, alpha, info, holder)
+            self._update_matte_label()
+            self.matteReady.emit()
+            return
+        self._busy("Re-applying your edits to the new matte…")
+        edits, version, rgb = list(doc.edits), doc.version, doc.image.rgb
+        self.workers.start(lambda progress, cancel: replay(rgb, alpha, edits, progress, cancel),
+                           on_done=lambda edited: self._replayed(doc, holder, alpha, info, version, edited),
+                           on_failed=self.show_error, on_progress=self._progress, on_cancelled=self._matte_cancelled,
+                           key="matte")
+
+    def _replayed(self, doc: Document, holder: EngineHolder, network: np.ndarray, info: dict, version: int,
+                  edited: np.ndarray) -> None:
+        """The edits replayed on a new network matte; if the document changed meanwhile (a brush
+        stroke landed), replay its edits as they are now instead."""
+        if doc is not self.doc:
+            return
+        if doc.version != version:
+            self._matte_done(doc, holder, network, info)
+            return
         self._idle()
-        doc.set_network_alpha(alpha, info, holder)
+        doc.recompute(network, edited, info, holder)
         self._update_matte_label()
         self.matteReady.emit()
 
@@ -361,38 +385,38 @@ class MainWindow(QMainWindow):
         self.doc.add_stroke(Stroke(kind, float(self.brush_panel.size.value()), points))
 
     def apply_refinement(self) -> None:
+        """Apply (Ctrl+R): the painted strokes solved into the matte, one undoable step."""
         doc = self.doc
         if doc is None or not doc.has_matte or not doc.strokes:
             self.statusBar().showMessage("Paint foreground, background or unknown areas first", 4000)
             return
-        strokes, alpha, rgb = list(doc.strokes), doc.alpha, doc.image.rgb
-
-        def job(progress, cancel):
-            masks = doc.stroke_masks(strokes)
-            return refine_with_strokes(rgb, alpha, masks["foreground"], masks["background"], masks["unknown"],
-                                       progress, cancel)
-
-        self._refine_in_worker(doc, job)
+        self._edit_in_worker(doc, Edit(STROKES, strokes=tuple(s.data() for s in doc.strokes)))
 
     def refine_edges(self) -> None:
         """Closed-form matting on a narrow band around the network's soft edge, everywhere
         (``matting.refine.refine_auto``, as the CLI's ``--refine-edges``). Undoable."""
-        doc = self.doc
-        if doc is None or not doc.has_matte:
-            return
-        alpha, rgb = doc.alpha, doc.image.rgb
-        self._refine_in_worker(doc, lambda progress, cancel: refine_auto(rgb, alpha, None, progress, cancel))
+        if self.doc is not None and self.doc.has_matte:
+            self._edit_in_worker(self.doc, Edit(REFINE_EDGES), "Refine edges")
 
-    def _refine_in_worker(self, doc: Document, job) -> None:
+    def _edit_in_worker(self, doc: Document, edit: Edit, text: str = "Refine matte") -> None:
+        """Do ``edit`` on the document's matte in a worker. The job carries the matte version it
+        started from: a result for an older matte (a new network matte arrived meanwhile) is
+        computed again on the current one, never pasted over it."""
         self._busy("Refining…")
-        self.workers.start(job, on_done=lambda a: self._refined(doc, a), on_failed=self.show_error,
-                           on_progress=self._progress, on_cancelled=self._idle, key="refine")
+        alpha, version, rgb = doc.alpha, doc.version, doc.image.rgb
 
-    def _refined(self, doc: Document, alpha) -> None:
-        self._idle()
-        if doc is self.doc:
-            doc.apply_refinement(alpha)
+        def done(new: np.ndarray) -> None:
+            if doc is not self.doc:
+                return
+            if doc.version != version:
+                self._edit_in_worker(doc, edit, text)
+                return
+            self._idle()
+            doc.apply_refinement(new, edit, text)
             self.refined.emit()
+
+        self.workers.start(lambda progress, cancel: apply_edit(rgb, alpha, edit, progress, cancel), on_done=done,
+                           on_failed=self.show_error, on_progress=self._progress, on_cancelled=self._idle, key="refine")
 
     # ------------------------------------------------------------------ edge controls
     def _edge_committed(self, edge) -> None:

