@@ -56,7 +56,8 @@ def test_the_wheel_holds_every_module_the_model_and_the_samples(tmp_path) -> Non
     sources = {str(p.relative_to(ROOT)) for top in ("matting", "app", "training") for p in (ROOT / top).rglob("*.py")
                if "__pycache__" not in p.parts}
     assert sources - names == set()  # a new subpackage must be listed in pyproject's packages
-    assert {f"msia_matte_resources/models/{DEFAULT_MODEL_NAME}", "msia_matte_resources/samples/chelsea.jpg",
+    assert {f"msia_matte_resources/models/{DEFAULT_MODEL_NAME}", "msia_matte_resources/models/MODEL_CARD.md",
+            "msia_matte_resources/samples/chelsea.jpg",
             "training/configs/cpu_lite0.json"} <= names
     assert not any(n.startswith(("tests/", "bench/", "resources/")) for n in names)
 
