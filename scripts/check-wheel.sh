@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build the wheel, install it into a fresh venv (CPU torch first, then the wheel with the gui
+# Build the wheel, install it into a fresh venv (torch first, scripts/install-torch.sh, then the wheel with the gui
 # extra) and run both entry points from a folder outside the repository: the model and the
 # samples must come from the installed package, and inference must not need the ImageNet package.
 # Run by .ci/run after the tests; needs .venv (scripts/setup.sh) for the build.
@@ -15,8 +15,8 @@ wheel=$(ls "$work"/dist/msia_matte-*.whl)
 echo "built $(basename "$wheel") ($(du -h "$wheel" | cut -f1))"
 python3 -m venv "$work/venv"
 py="$work/venv/bin/python"
-# the CPU build of torch (see README, "Set-up"); a bare torch requirement would pull CUDA
-"$py" -m pip install --quiet torch==2.13.0
+# torch first, the build for this machine (a bare torch requirement on Linux pulls CUDA)
+bash "$repo/scripts/install-torch.sh" "$py"
 "$py" -m pip install --quiet "$wheel[gui]"
 mkdir -p "$work/elsewhere"
 cd "$work/elsewhere"
@@ -55,6 +55,8 @@ venv = Path(sys.argv[1]).resolve()
 model = default_model_path()
 assert model is not None and venv in model.resolve().parents, f"model not from the installed package: {model}"
 assert read_metadata(model)["version"] == matting.__version__, "package and model versions differ"
+card = model.parent / "MODEL_CARD.md"
+assert card.is_file() and f"({matting.__version__})" in card.read_text().splitlines()[0], f"no model card of this version beside {model}"
 alpha = np.asarray(Image.open("out/photo.png"))
 photo = Image.open("photo.jpg")
 assert alpha.shape == (photo.height, photo.width), alpha.shape
