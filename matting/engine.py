@@ -5,15 +5,15 @@ kept; the network pads to its multiple of 32 and crops back), and the alpha is r
 full input size. Memory therefore grows with the input only through the resize and the output
 (a 24 MP photo needs ~100 MB for its float alpha), never through the network.
 
-Precision (``precision``): the network runs in fp32, in bfloat16 autocast on CPUs with native
-bf16 (AVX-512 BF16 / AMX: the whole prediction took 0.74x the time here, dev-set figures equal
-to two decimals, see bench/flip_average.py), or in fp16 on CUDA; ``auto`` picks the fastest the
-device has. The network's one-channel head and the refiner's guided-filter solve stay float32.
+Precision (``precision``): the network runs in fp32 by default, on every machine: the default
+settings and the matte a user gets never depend on the instruction set. ``bf16`` (bfloat16
+autocast, CPUs with native AVX-512 BF16 / AMX only) and ``fp16`` (CUDA only) are opt-in speed-ups
+that move the alpha a little (mean 0.004 on the astronaut); ``auto`` picks the fastest the device
+has. The network's one-channel head and the refiner's guided-filter solve stay float32.
 
 Flip averaging (``flip=True``): the network also sees the mirrored image, in the same batch, and
-the two alphas are averaged (the mirrored one mirrored back). By default it is on where the
-network runs in reduced precision (there the pair costs about what one fp32 pass does) or where
-the model file's ``flip_average`` metadata asks for it.
+the two alphas are averaged (the mirrored one mirrored back). Its default is the model file's
+``flip_average`` metadata, whatever the precision.
 """
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from .compose import unit
+from .guidance import Strokes
 from .limits import MAX_SIDE_RANGE
 from .network.refiner import apply_strips, settled
 from .progress import CancelFn, ProgressFn, check, report
@@ -58,8 +59,8 @@ def cpu_has_bf16() -> bool:
 
 
 def resolve_precision(precision: str, device: torch.device) -> str:
-    """``auto`` -> fp16 on CUDA, bf16 on a CPU with native bf16, else fp32. An explicit choice is
-    checked against the device (bf16 on a CPU without it would be emulated: not measured)."""
+    """``auto`` (opt-in) -> fp16 on CUDA, bf16 on a CPU with native bf16, else fp32. An explicit
+    choice is checked against the device (bf16 on a CPU without it would be emulated: not measured)."""
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
     cpu_bf16 = device.type == "cpu" and cpu_has_bf16()
@@ -93,7 +94,7 @@ class MattingEngine:
     ``precision`` and the default of ``flip``: see the module docstring."""
 
     def __init__(self, model: str | Path | None = None, device: str = "auto", max_side: int | None = None,
-                 flip: bool | None = None, refine: bool | None = None, precision: str = "auto"):
+                 flip: bool | None = None, refine: bool | None = None, precision: str = "fp32"):
         self.device = resolve_device(device)
         self.precision = resolve_precision(precision, self.device)
         path = Path(model) if model is not None else require_default_model()
@@ -110,8 +111,7 @@ class MattingEngine:
         lo, hi = MAX_SIDE_RANGE
         if not lo <= self.max_side <= hi:
             raise ValueError(f"max_side must be within {lo}..{hi}, got {self.max_side}")
-        reduced = self.precision != "fp32"
-        self.flip = bool(self.metadata.get("flip_average", False) or reduced) if flip is None else bool(flip)
+        self.flip = bool(self.metadata.get("flip_average", False)) if flip is None else bool(flip)
         self.has_refiner = self.net.refiner is not None
         self.refine = self.has_refiner if refine is None else bool(refine) and self.has_refiner
 
@@ -134,20 +134,32 @@ class MattingEngine:
             "path": str(self.path),
         }
 
+    @property
+    def takes_strokes(self) -> bool:
+        """Whether the network listens to the designer's strokes (``matting.guidance``)."""
+        return self.net.guidance is not None
+
     def predict(self, rgb: np.ndarray, progress: ProgressFn = None, cancel: CancelFn = None,
-                refine: bool | None = None) -> np.ndarray:
+                refine: bool | None = None, guidance: Strokes | None = None) -> np.ndarray:
         """Alpha matte of an HxWx3 uint8/uint16 RGB image: HxW float32 in [0, 1].
-        ``refine`` overrides the engine's setting for this call (False: a quick coarse preview)."""
+        ``refine`` overrides the engine's setting for this call (False: a quick coarse preview).
+        ``guidance``: the designer's subject/background strokes at the photo's size; the network
+        re-decides the whole matte with them (a model without guidance refuses them)."""
         use = self.refine if refine is None else bool(refine) and self.has_refiner
+        if guidance is not None and guidance.shape != rgb.shape[:2]:
+            raise ValueError(f"strokes of size {guidance.shape} for a photo of {rgb.shape[:2]}")
+        if guidance and not self.takes_strokes:
+            raise ValueError(f"{self.path.name}: this model does not take strokes (it predates 0.4.0)")
         return predict_alpha(self.net, rgb, self.max_side, progress, cancel, flip=self.flip, refine=use,
-                             bf16=self.precision == "bf16")
+                             bf16=self.precision == "bf16", guidance=guidance or None)
 
 
 def predict_alpha(net: torch.nn.Module, rgb: np.ndarray, max_side: int, progress: ProgressFn = None,
                   cancel: CancelFn = None, *, flip: bool = False, refine: bool = False,
-                  bf16: bool = False) -> np.ndarray:
+                  bf16: bool = False, guidance: Strokes | None = None) -> np.ndarray:
     """The resolution policy around one network call (also used by training's dev check).
-    ``bf16``: the network (not the refiner) in bfloat16 autocast on the CPU.
+    ``bf16``: the network (not the refiner) in bfloat16 autocast on the CPU; ``guidance``: strokes
+    at the photo's size, given to the network as maps at its working size.
 
     Progress: 0-0.1 resize, 0.1-0.7 the network's blocks, then either the bilinear resize or the
     refiner (coefficients at working resolution, then the photo in strips, 0.75-1.0)."""
@@ -158,8 +170,9 @@ def predict_alpha(net: torch.nn.Module, rgb: np.ndarray, max_side: int, progress
     small = cv2.resize(rgb, (ww, wh), interpolation=cv2.INTER_AREA if wh < h else cv2.INTER_LINEAR)
     param = next(net.parameters())
     x = torch.from_numpy(to_float_rgb(small)).permute(2, 0, 1)[None].to(param.device, param.dtype)
+    g = None if guidance is None else torch.from_numpy(guidance.maps(wh, ww))[None].to(param.device, param.dtype)
     report(progress, 0.1)
-    alpha_lr, hidden = _run_network(net, x, progress, cancel, flip, bf16)
+    alpha_lr, hidden = _run_network(net, x, progress, cancel, flip, bf16, g)
     check(cancel)
     refiner = getattr(net, "refiner", None) if refine else None
     if refiner is None:
@@ -173,16 +186,19 @@ def predict_alpha(net: torch.nn.Module, rgb: np.ndarray, max_side: int, progress
 
 
 def network_pass(net: torch.nn.Module, x: torch.Tensor, *, flip: bool = False, bf16: bool = False,
-                 on_block: Callable[[str], None] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+                 on_block: Callable[[str], None] | None = None,
+                 guidance: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """The network's (alpha Bx1xhxw, hidden features) for a batch, as the engine feeds the refiner:
     with ``flip`` averaged with the mirrored batch's (run in the same batch, mirrored back), with
-    ``bf16`` in bfloat16 autocast on the CPU (results in float32). The caller sets the grad mode
-    and train/eval (training's refiner uses it under ``no_grad``)."""
+    ``bf16`` in bfloat16 autocast on the CPU (results in float32); ``guidance`` Bx2xhxw stroke
+    maps or None. The caller sets the grad mode and train/eval (training's refiner uses it under
+    ``no_grad``)."""
     n = x.shape[0]
     if flip:
         x = torch.cat([x, x.flip(-1)])
+        guidance = None if guidance is None else torch.cat([guidance, guidance.flip(-1)])
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-        alpha, hidden = net.forward_features(x, on_block)
+        alpha, hidden = net.forward_features(x, on_block, guidance=guidance)
     if bf16:
         alpha, hidden = alpha.float(), hidden.float()
     if flip:
@@ -192,7 +208,7 @@ def network_pass(net: torch.nn.Module, x: torch.Tensor, *, flip: bool = False, b
 
 
 def _run_network(net: torch.nn.Module, x: torch.Tensor, progress: ProgressFn, cancel: CancelFn,
-                 flip: bool, bf16: bool) -> tuple[torch.Tensor, torch.Tensor]:
+                 flip: bool, bf16: bool, guidance: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """``network_pass`` in eval and inference mode, with progress (0.1 .. 0.7) and cancel checks
     between the network's blocks, for this call only."""
     names = ("backbone", "aspp", "assembly", "decoder")
@@ -205,7 +221,7 @@ def _run_network(net: torch.nn.Module, x: torch.Tensor, progress: ProgressFn, ca
     net.eval()
     try:
         with torch.inference_mode():
-            alpha, hidden = network_pass(net, x, flip=flip, bf16=bf16, on_block=on_block)
+            alpha, hidden = network_pass(net, x, flip=flip, bf16=bf16, on_block=on_block, guidance=guidance)
     finally:
         net.train(was_training)
     report(progress, 0.7)

@@ -16,6 +16,8 @@ from matting.files import files_by_stem
 from matting.imageio import read_gray8, read_rgb8
 from matting.metrics import gradient_error, mse, sad
 
+from .scoreboard import RealPhoto, worst_mean
+
 
 def dev_pairs(images: Path, alphas: Path) -> list[tuple[Path, Path]]:
     """(image, alpha) with matching stems, sorted."""
@@ -59,7 +61,14 @@ class DevSet:
     def from_config(cls, cfg: dict[str, Any] | None) -> "DevSet | None":
         """``{"images": DIR, "alphas": DIR, "max_side": 512, "limit": 40}``; None when absent.
         ``images`` and ``alphas`` may be lists of folders (paired in order, e.g. the old dev set
-        and dev v2); ``limit`` then spreads over their union."""
+        and dev v2); ``limit`` then spreads over their union. ``{"scoreboard": "selection"}``:
+        the real-photo scoreboard's selection half (``training/scoreboard.py``), scored with
+        every source weighted equally."""
+        if cfg and cfg.get("scoreboard"):
+            from .scoreboard import scoreboard_photos
+
+            photos = scoreboard_photos(half=cfg["scoreboard"])
+            return cls([ScoreboardSample(p) for p in photos], cfg.get("max_side", 512)) if photos else None
         if not cfg or not cfg.get("images"):
             return None
         image_dirs, alpha_dirs = (cfg[k] if isinstance(cfg[k], list) else [cfg[k]] for k in ("images", "alphas"))
@@ -71,11 +80,33 @@ class DevSet:
 
     def evaluate(self, model: nn.Module, refine: bool = False, flip: bool = False, bf16: bool = False) -> dict[str, float]:
         """Mean SAD, MSE and Gradient over the whole images; ``refine`` runs the model's refiner
-        too (the engine's two-stage path); ``flip`` and ``bf16`` as in ``predict_alpha``."""
-        rows = []
+        too (the engine's two-stage path); ``flip`` and ``bf16`` as in ``predict_alpha``. Samples
+        that name a ``source`` are averaged per source first (every source weighs the same), and
+        ``worst`` is the mean over sources of the worst 10 % SAD."""
+        rows: dict[str, list[tuple[float, float, float]]] = {}
         for sample in self.samples:
             rgb, gt = sample.read()
             pred = predict_alpha(model, rgb, self.max_side, refine=refine, flip=flip, bf16=bf16)
-            rows.append((sad(pred, gt), mse(pred, gt), gradient_error(pred, gt)))
-        s, m, g = np.mean(rows, axis=0)
-        return {"sad": float(s), "mse": float(m), "grad": float(g), "n": len(rows)}
+            rows.setdefault(getattr(sample, "source", ""), []).append((sad(pred, gt), mse(pred, gt), gradient_error(pred, gt)))
+        s, m, g = np.mean([np.mean(r, axis=0) for r in rows.values()], axis=0)
+        worst = float(np.mean([worst_mean([x[0] for x in r]) for r in rows.values()]))
+        return {"sad": float(s), "mse": float(m), "grad": float(g), "worst": worst, "n": sum(map(len, rows.values()))}
+
+
+@dataclass(frozen=True)
+class ScoreboardSample:
+    """A scoreboard photo as a dev sample (its reference alpha as the truth)."""
+
+    photo: "RealPhoto"
+
+    @property
+    def name(self) -> str:
+        return self.photo.name
+
+    @property
+    def source(self) -> str:
+        return self.photo.source
+
+    def read(self) -> tuple[np.ndarray, np.ndarray]:
+        rgb, ref, _ = self.photo.read()
+        return rgb, ref

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
 import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
@@ -39,6 +40,7 @@ from matting.network import MSIAConfig, MSIANet, build_from_config
 from matting.weights import save_model
 
 from .checkpoint import load_checkpoint, save_checkpoint
+from .clicks import ClickConfig, guided_batch
 from .devset import DevSet
 from .losses import BlendedLoss
 from .sampler import EpochSampler
@@ -152,13 +154,19 @@ def gaussian_init(model: MSIANet, std: float) -> None:
 
 def load_init(model: MSIANet, path: str | Path) -> None:
     """Start from the weights of an engine-format model file (``recipe.init``): a second training
-    stage continues from a shipped model with a fresh schedule. Its network config must be ours."""
+    stage continues from a shipped model with a fresh schedule. Its network config must be ours,
+    but for ``guidance``: a model without it gains the zero-initialised guidance stem and starts
+    out exactly as it was."""
+    from dataclasses import replace
+
     from matting.weights import load_model
 
     source, meta = load_model(path)
-    if source.config != model.config:
+    if replace(source.config, guidance=model.config.guidance) != model.config:
         raise ValueError(f"{path}: its network config {meta['config']} differs from the run's model section")
-    model.load_state_dict(source.state_dict(), strict=True)
+    missing, unexpected = model.load_state_dict(source.state_dict(), strict=False)
+    if unexpected or any(not k.startswith("guidance.") for k in missing):
+        raise ValueError(f"{path}: tensors do not match the run's model (missing {missing[:3]}, unexpected {unexpected[:3]})")
 
 
 def build_dataset(data_cfg: dict[str, Any], length: int, seed: int) -> Any:
@@ -272,6 +280,7 @@ def train(cfg: dict[str, Any], out: Path, resume: bool = False, max_steps: int |
     use_amp = recipe.amp and device.type == "cuda"
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
     criterion = BlendedLoss()
+    clicks = ClickConfig.from_dict(cfg.get("clicks", {}))
     dataset, sampler, loader = build_loader(cfg, recipe, d)
     dev = build_dev(cfg) if d.main else None
     ckpt_path = out / "last.pt"
@@ -301,6 +310,7 @@ def train(cfg: dict[str, Any], out: Path, resume: bool = False, max_steps: int |
                 "step": step, "best": best, "rng": rng,
             })
 
+    click_rng = np.random.default_rng([recipe.seed, d.rank, step])  # resumes draw afresh from the step
     stop_at = min(total, max_steps) if max_steps else total
     bar = tqdm(total=stop_at, initial=step, disable=not d.main, desc="train", unit="it")
     t_log, n_log = time.perf_counter(), 0
@@ -312,8 +322,9 @@ def train(cfg: dict[str, Any], out: Path, resume: bool = False, max_steps: int |
         for batch in loader:
             image = batch["image"].to(device, non_blocking=True, memory_format=memory_format)
             alpha = batch["alpha"].to(device, non_blocking=True)
+            guidance = guided_batch(model, image, alpha, clicks, click_rng)
             with torch.autocast(device.type, dtype=torch.float16, enabled=use_amp):
-                pred = net(image)
+                pred = net(image, guidance)
             loss, terms = criterion(pred.float(), alpha, epoch)
             optimizer.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()

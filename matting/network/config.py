@@ -46,6 +46,8 @@ class MSIAConfig(ConfigSection):
       * ``ini_sed``: + IniST + SedST, plain concat instead of adaptive assembly.
       * ``full``: IniST + SedST + InformationAssembly (eq. 2-4).
     refiner: the optional full-resolution stage (None: the network alone, as in the paper).
+    guidance: the network also takes the designer's subject/background strokes as two input maps
+      (``guidance.py``; ours, not the paper's). Without strokes it is the trimap-free network.
     output_stride: stride of the backbone's top features (dilation replaces later strides).
       ASPP output is bilinearly upsampled to stride 8 when output_stride > 8, where it meets F_sed.
     """
@@ -62,6 +64,7 @@ class MSIAConfig(ConfigSection):
     fine_channels: int = 32  # the 3x3 conv on F_cat (stride 4) before the 1-channel conv
     assembly_eps: float = 1e-6  # eq. 2-3
     refiner: RefinerConfig | None = None  # full-resolution stage after the network (refiner.py)
+    guidance: bool = False  # strokes as input maps (guidance.py)
     section: ClassVar[str] = "network"
 
     def __post_init__(self) -> None:

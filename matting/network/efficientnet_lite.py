@@ -151,8 +151,14 @@ class EfficientNetLite(nn.Module):
             self._bn1 = _bn(HEAD_CHANNELS)
             self._fc = nn.Linear(HEAD_CHANNELS, num_classes)
 
-    def features(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        x = self.act(self._bn0(self._conv_stem(x)))
+    stem_channels = STEM_CHANNELS
+
+    def features(self, x: Tensor, stem_extra: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """``stem_extra``: added to the stem convolution's output (the guidance, ``guidance.py``)."""
+        x = self._conv_stem(x)
+        if stem_extra is not None:
+            x = x + stem_extra
+        x = self.act(self._bn0(x))
         low = x
         for i, block in enumerate(self._blocks):
             x = block(x)

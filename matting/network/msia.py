@@ -9,7 +9,8 @@
                                            |        Conv, Conv, Up x2 (eq. 5)
                                            +-------> cat -> F_cat -> Conv, Conv -> sigmoid -> Up
 
-The four ablation variants of Table 3 are selected by ``MSIAConfig.variant``.
+The four ablation variants of Table 3 are selected by ``MSIAConfig.variant``. With
+``MSIAConfig.guidance`` the designer's strokes enter at the stem (``guidance.py``).
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from torch import Tensor, nn
 
 from .aspp import ASPP, conv_bn_relu
 from .config import MSIAConfig
+from .guidance import GuidanceStem
 from .refiner import GuidedRefiner
 
 
@@ -130,6 +132,7 @@ class MSIANet(nn.Module):
             self.assembly = InformationAssembly(c.assembly_eps)
         self.decoder = Decoder(c.aspp_channels + sec_channels, fine_channels, c.decoder_channels, c.fine_channels)
         self.refiner = GuidedRefiner(c.refiner, c.fine_channels) if c.refiner is not None else None
+        self.guidance = GuidanceStem(backbone.stem_channels) if c.guidance else None
 
     def assemble(self, f_aspp: Tensor, low: Tensor) -> tuple[Tensor, Tensor]:
         """F_IA (stride 8) and the stride-4 features for F_cat, per the ablation variant."""
@@ -144,13 +147,15 @@ class MSIANet(nn.Module):
             return torch.cat([f_aspp, f_sed], dim=1), f_ini
         return self.assembly(f_aspp, f_sed), f_ini
 
-    def forward(self, x: Tensor) -> Tensor:
-        return self.forward_features(x)[0]
+    def forward(self, x: Tensor, guidance: Tensor | None = None) -> Tensor:
+        return self.forward_features(x, guidance=guidance)[0]
 
-    def forward_features(self, x: Tensor, on_block: BlockHook | None = None) -> tuple[Tensor, Tensor]:
+    def forward_features(self, x: Tensor, on_block: BlockHook | None = None,
+                         guidance: Tensor | None = None) -> tuple[Tensor, Tensor]:
         """(alpha of the input's size, the decoder's hidden features at stride 4, cropped to the
         input). ``on_block(name)`` is called before each block: progress and cancellation for
-        this call only (nothing is registered on the shared module)."""
+        this call only (nothing is registered on the shared module). ``guidance``: Bx2xHxW
+        subject/background maps (needs ``config.guidance``; None: no strokes)."""
         step = on_block or (lambda _name: None)
         h, w = x.shape[2:]
         m = self.pad_multiple
@@ -158,8 +163,14 @@ class MSIANet(nn.Module):
         x = (x - self.mean) / self.std
         if ph or pw:
             x = F.pad(x, (0, pw, 0, ph), mode="replicate")
+        stem_extra = None
+        if guidance is not None:
+            if self.guidance is None:
+                raise ValueError("this model does not take strokes (its config has no guidance)")
+            g = F.pad(guidance.to(x.dtype), (0, pw, 0, ph)) if ph or pw else guidance.to(x.dtype)
+            stem_extra = self.guidance(g)
         step("backbone")
-        low, high = self.backbone.features(x)
+        low, high = self.backbone.features(x, stem_extra)
         step("aspp")
         f_aspp = self.aspp(high)
         stride8 = (low.shape[2] // 2, low.shape[3] // 2)

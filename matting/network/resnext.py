@@ -46,6 +46,7 @@ class Bottleneck(nn.Module):
 class ResNeXt(nn.Module):
     low_channels = 256
     high_channels = 2048
+    stem_channels = 64
 
     def __init__(self, layers: tuple[int, int, int, int], groups: int, width_per_group: int,
                  replace_stride_with_dilation: tuple[bool, bool, bool] = (False, False, False), num_classes: int = 1000):
@@ -85,9 +86,13 @@ class ResNeXt(nn.Module):
                    for _ in range(1, blocks)]
         return nn.Sequential(*layers)
 
-    def features(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        """(layer1 output at stride 4, layer4 output at the output stride)."""
-        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+    def features(self, x: Tensor, stem_extra: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """(layer1 output at stride 4, layer4 output at the output stride); ``stem_extra`` is added
+        to conv1's output (the guidance, ``guidance.py``)."""
+        x = self.conv1(x)
+        if stem_extra is not None:
+            x = x + stem_extra
+        x = self.maxpool(self.relu(self.bn1(x)))
         low = self.layer1(x)
         return low, self.layer4(self.layer3(self.layer2(low)))
 

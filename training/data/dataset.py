@@ -88,6 +88,7 @@ class DataConfig(ConfigSection):
     val_foregrounds: int = 0  # foregrounds held out of training for model selection (seeded)
     val_backgrounds_per_fg: int = 4  # composites per held-out foreground
     val_seed: int = 0
+    holdout_scoreboard: bool = False  # never draw a real-photo scoreboard photo (training/scoreboard.py)
     section: ClassVar[str] = "data"
 
     def __post_init__(self) -> None:
@@ -313,5 +314,10 @@ def build_dataset(data_cfg: dict[str, Any], length: int, seed: int = 0) -> Matti
     """What ``training.train`` calls: read and check every pair now, then the dataset."""
     cfg = DataConfig.from_dict(data_cfg)
     pairs, _ = split_validation(read_pairs(cfg), cfg)
+    if cfg.holdout_scoreboard:
+        from ..scoreboard import held_out_stems
+
+        held = held_out_stems([Path(root) / "index.json" for root in cfg.roots])
+        pairs = [p for p in pairs if p.alpha.stem not in held]
     backgrounds = read_backgrounds(cfg.backgrounds, cfg.background_pattern)
     return MattingDataset(pairs, backgrounds, cfg, length, seed)
