@@ -71,7 +71,7 @@ def read_strokes(path: str | Path, shape: tuple[int, int]) -> Strokes:
     from .imageio import load_image
 
     loaded = load_image(path)
-    rgb, alpha = loaded.rgb, loaded.alpha
+    rgb, alpha = loaded.rgb, loaded.input_alpha
     if rgb.dtype != np.uint8:
         rgb = (rgb >> 8).astype(np.uint8)
     said = np.ones(rgb.shape[:2], bool) if alpha is None else np.asarray(alpha) > (127 if alpha.dtype == np.uint8 else 32767)
