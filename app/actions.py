@@ -18,6 +18,7 @@ LAYOUT_LABELS = (("single", "&Single view", "Ctrl+Shift+1"), ("side-by-side", "&
 @dataclass
 class Actions:
     open: QAction
+    save: QAction
     export: QAction
     batch: QAction
     quit: QAction
@@ -67,6 +68,8 @@ def build_actions(w, devices: list[str]) -> Actions:
 
     acts = Actions(
         open=a("&Open…", w.open_dialog, QKeySequence.StandardKey.Open, "mdi.folder-open"),
+        save=a("&Save project", w.save_project, QKeySequence.StandardKey.Save, "mdi.content-save",
+               "Save the strokes, edits, edge settings and matte beside the photo (File > Open reopens them)"),
         export=a("&Export…", w.export_dialog, "Ctrl+E", "mdi.export", "Export cutout, alpha or composite"),
         batch=a("&Batch export…", w.batch_dialog, "Ctrl+B", "mdi.folder-multiple-image"),
         quit=a("&Quit", w.close, QKeySequence.StandardKey.Quit, "mdi.exit-to-app"),
@@ -102,6 +105,7 @@ def build_actions(w, devices: list[str]) -> Actions:
     file_menu = mb.addMenu("&File")
     file_menu.addAction(acts.open)
     w.recent_menu = file_menu.addMenu("Open &recent")
+    file_menu.addAction(acts.save)
     file_menu.addSeparator()
     for act in (acts.export, acts.batch, acts.quit):
         file_menu.addAction(act)

@@ -107,9 +107,8 @@ class Document(QObject):
 
     def dispose(self) -> None:
         """The window moved on to another photo: drop the history (its commands hold this
-        document and its mattes through Qt, out of Python's collector's sight) and the object."""
+        document and its mattes through Qt, out of Python's collector's sight)."""
         self.undo_stack.clear()
-        self.deleteLater()
 
     def use_file_alpha(self) -> None:
         """Start from the file's own transparency: the first matte if there is none yet, else an

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QColorDialog, QDockWidget, QFileDialog, QFrame, Q
                                QMainWindow, QMessageBox, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from matting.compose import estimate_foreground
+from matting.errors import MattingError
 from matting.files import IMAGE_SUFFIXES
 from matting.imageio import load_image
 from matting.progress import check
@@ -30,6 +31,8 @@ from .document import Document, Stroke, offered_alpha
 from .edits import REFINE_EDGES, STROKES, Edit, apply_edit, replay
 from .engine_holder import EngineHolder, warm_up_solvers
 from .export_controller import ExportController
+from .project import SUFFIX as PROJECT_SUFFIX
+from .project import Project, is_project, load_project, project_path, save_project
 from .panels.background import BackgroundPanel
 from .panels.brush import BrushPanel
 from .panels.edge_panel import EdgePanel
@@ -66,6 +69,7 @@ class MainWindow(QMainWindow):
     foregroundReady = Signal()
     refined = Signal()
     exported = Signal(str)
+    projectSaved = Signal(str)
     failed = Signal(str)
 
     def __init__(self, settings: QSettings | None = None, model: str | None = None, device: str | None = None,
@@ -78,6 +82,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.workers = Workers(self)
         self.doc: Document | None = None
+        self.unsaved_box: QMessageBox | None = None
         self._solvers_warm = False
         self.edge_color = QColor(self.settings.value("view/edge_color", "#ff00ff"))
         self.engine = EngineHolder.from_settings(self.settings, model, device, max_side)
@@ -174,29 +179,40 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ opening
     def open_dialog(self) -> None:
         folder = self.settings.value("open/folder", "")
-        pattern = "Images (" + " ".join(f"*{s}" for s in sorted(IMAGE_SUFFIXES)) + ")"
-        path, _ = QFileDialog.getOpenFileName(self, "Open photo", folder, pattern)
+        pattern = ("Photos and projects (" + " ".join(f"*{s}" for s in sorted(IMAGE_SUFFIXES)) + f" *{PROJECT_SUFFIX})"
+                   + f";;MSIA Matte projects (*{PROJECT_SUFFIX})")
+        path, _ = QFileDialog.getOpenFileName(self, "Open photo or project", folder, pattern)
         if path:
             self.open_path(path)
 
     def open_path(self, path: str | Path) -> None:
-        """Load in a worker (the photo and its screen proxy); a later open supersedes this one."""
+        """Load in a worker (the photo and its screen proxy; a project file: its photo and its
+        saved state); a later open supersedes this one. Unsaved work is asked about first."""
         path = Path(path).expanduser().resolve()
+        if not self.confirm_discard():
+            return
         self.settings.setValue("open/folder", str(path.parent))
         self.workers.cancel("matte")
         self._busy("Opening…")
 
         def job(_progress, cancel):
-            image = load_image(path)
+            project = load_project(path) if is_project(path) else None
+            image = load_image(project.photo if project else path)
+            if project is not None and project.alpha.shape != image.rgb.shape[:2]:
+                raise MattingError(f"{path}: saved for a photo of another size than {image.path.name}")
             check(cancel)
-            return image, make_proxy_rgb(image.rgb), offered_alpha(image)
+            return image, make_proxy_rgb(image.rgb), offered_alpha(image), project
 
         self.workers.start(job, on_done=lambda r: self._loaded(*r), on_failed=self.show_error, on_cancelled=self._idle,
                            key="open")
 
-    def _loaded(self, image, proxy_rgb: np.ndarray, file_alpha: np.ndarray | None) -> None:
+    def _loaded(self, image, proxy_rgb: np.ndarray, file_alpha: np.ndarray | None, project: Project | None = None) -> None:
         self._idle()
-        self.doc = doc = Document(image, self, file_alpha, self.edge_panel.settings())
+        if self.doc is not None:
+            self.doc.dispose()
+        # no Qt parent: the window would keep every replaced document (photo, mattes, history) alive
+        self.doc = doc = Document(image, None, file_alpha, project.edge if project else self.edge_panel.settings())
+        doc.undo_stack.cleanChanged.connect(self._clean_changed)
         doc.edgeChanged.connect(self._edge_changed)
         doc.alphaChanged.connect(self._alpha_changed)
         doc.alphaChanged.connect(self._update_matte_label)
@@ -209,8 +225,9 @@ class MainWindow(QMainWindow):
         self.redo_action.setEnabled(False)
         w, h = image.size
         self.size_label.setText(f"{w} x {h} px, {image.bit_depth}-bit")
-        self.setWindowTitle(f"{image.path.name} — MSIA Matte")
-        self._add_recent(str(image.path))
+        self.setWindowTitle(f"{image.path.name}[*] — MSIA Matte")
+        self.setWindowModified(False)
+        self._add_recent(str(project_path(image.path) if project else image.path))
         self.display.set_document(doc, proxy_rgb)
         self._strokes_changed()
         self.loupe.follow(QPointF(w / 2, h / 2))
@@ -218,7 +235,60 @@ class MainWindow(QMainWindow):
         self.actions.use_file_alpha.setEnabled(has_file_alpha)
         self.offer.setVisible(has_file_alpha)
         self._update_matte_label()
-        self.compute_matte()
+        if project is None:
+            self.compute_matte()
+            return
+        doc.restore(project.network_alpha, project.alpha, project.edits, [Stroke.from_data(s) for s in project.strokes],
+                    project.edge, project.matte_info)
+        self.statusBar().showMessage(f"Reopened {project_path(image.path).name}", 6000)
+        self.matteReady.emit()
+
+    # ------------------------------------------------------------------ saving work
+    def _clean_changed(self, clean: bool) -> None:
+        self.setWindowModified(not clean)
+
+    def save_project(self) -> bool:
+        """File > Save project (Ctrl+S): the work in progress beside the photo (``app.project``),
+        written on the GUI thread (a few hundred ms for 24 MP): the document is marked saved."""
+        doc = self.doc
+        if doc is None or not doc.has_matte:
+            self.statusBar().showMessage("Open a photo and wait for its matte before saving", 4000)
+            return False
+        path = project_path(doc.path)
+        state = Project(doc.path, doc.network_alpha, doc.alpha, list(doc.edits), [s.data() for s in doc.strokes],
+                        doc.edge, doc.matte_info)
+        try:
+            save_project(path, state)
+        except MattingError as exc:
+            self.show_error(str(exc))
+            return False
+        doc.undo_stack.setClean()
+        self.statusBar().showMessage(f"Saved {path}", 6000)
+        self.projectSaved.emit(str(path))
+        return True
+
+    def confirm_discard(self) -> bool:
+        """Unsaved work (the history is not at its saved step): Save, Discard or Cancel. True when
+        the caller may go on. The question box is ``self.unsaved_box`` while it is open. A window
+        run without dialogs (the ``quiet_errors`` property: screenshots, tests) does not ask."""
+        doc = self.doc
+        if doc is None or doc.undo_stack.isClean() or self.property("quiet_errors"):
+            return True
+        box = QMessageBox(QMessageBox.Icon.Question, "MSIA Matte",
+                          f"Save your work on {doc.path.name} before going on?",
+                          QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                          | QMessageBox.StandardButton.Cancel, self)
+        box.setInformativeText(f"The strokes, edits and edge settings go to {project_path(doc.path).name} "
+                               "beside the photo; File > Open reopens them.")
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        self.unsaved_box = box
+        try:
+            answer = box.exec()
+        finally:
+            self.unsaved_box = None
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save_project()
+        return answer == QMessageBox.StandardButton.Discard
 
     def compute_matte(self) -> None:
         """Run the network on the open photo (Recompute, F5); replaces a running computation."""
@@ -580,6 +650,9 @@ class MainWindow(QMainWindow):
                           "(Multi-scale Information Assembly for Image Matting).")
 
     def closeEvent(self, event) -> None:
+        if not self.confirm_discard():
+            event.ignore()
+            return
         save_ui_state(self, self.settings)
         self.workers.shutdown(5000)
         super().closeEvent(event)

@@ -40,8 +40,9 @@ class Task(QRunnable):
         if self._cancel.is_set():  # replaced before it started (a newer slider value, say): skip it
             self._emit(self.signals.cancelled)
             return
+        fn, self.fn = self.fn, None  # Qt may hold a finished runnable a while: not what its job holds
         try:
-            result = self.fn(self._progress, self._cancel.is_set)
+            result = fn(self._progress, self._cancel.is_set)
         except Cancelled:
             self._emit(self.signals.cancelled)
         except MattingError as exc:
@@ -110,6 +111,9 @@ class Workers(QObject):
         self.running.discard(task)
         if key is not None and self.current.get(key) is task:
             del self.current[key]
+        # The connections live in Qt, out of Python's collector's sight, and their slots hold the
+        # task (and what its job closed over: a document, its mattes): drop them with the signals.
+        task.signals.deleteLater()
 
     def is_running(self, key: str) -> bool:
         return key in self.current

@@ -24,6 +24,7 @@ import sys
 import time
 from pathlib import Path
 
+from _event_loop import run_events
 from app_responsiveness import ROOT, Heartbeat, close, open_photo_window, settled, wait_until
 
 # (brush, stroke from, stroke to, as fractions of the photo's width and height)
@@ -103,9 +104,8 @@ def main() -> int:
         for i in range(1, 21):
             t = i / 20
             QTest.mouseMove(vp, QPoint(round(a.x() + t * (b.x() - a.x())), round(a.y() + t * (b.y() - a.y()))))
-            app.processEvents()
+            run_events(0.02)
             watch()
-            time.sleep(0.02)
         paint_block = beat.worst()
         released = marks["released"] = time.perf_counter()
         QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, b)

@@ -21,6 +21,8 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+from _event_loop import run_events, wait_until  # noqa: E402 (no processEvents loop: issue 29, item 15)
 SAMPLES = ROOT / "resources" / "samples"
 
 
@@ -38,10 +40,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="msia-shots-"))
 
     def wait(condition, timeout=600.0) -> None:
-        end = time.perf_counter() + timeout
-        while time.perf_counter() < end and not condition():
-            app.processEvents()
-            time.sleep(0.01)
+        wait_until(condition, timeout)
 
     settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
     w = MainWindow(settings=settings, device="cpu", max_side=320)
@@ -68,7 +67,7 @@ def main() -> int:
             for i in range(1, 11):
                 t = i / 10
                 QTest.mouseMove(vp, QPoint(round(a.x() + t * (b.x() - a.x())), round(a.y() + t * (b.y() - a.y()))))
-                app.processEvents()
+                run_events(0.005)
         if release:
             n = ready["applied"]
             QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pts[-1])
@@ -77,7 +76,7 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     suit = [(120, 330), (170, 300), (200, 300)]
     stroke("quick_add", 10, suit, release=False)
-    app.processEvents()
+    run_events(0.005)
     w.grab().save(str(args.out / "edge_brushes_painting.png"))
     QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, canvas.mapFromScene(QPointF(*suit[-1])))
     wait(lambda: ready["applied"] > 0 and not w.edge_brushes.busy and not w.display_busy())
@@ -115,7 +114,7 @@ def main() -> int:
     grid.grid.setCurrentRow(0)
     grid.accept_selected()
     grid.resize(760, 330)
-    app.processEvents()
+    run_events(0.005)
     grid.grab().save(str(args.out / "batch_review.png"))
     for name in ("edge_brushes_painting.png", "edge_brushes_after.png", "batch_review.png"):
         print(f"wrote {args.out / name}")

@@ -10,7 +10,7 @@ import weakref
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, QTimer
+from PySide6.QtCore import QEvent, QPointF, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.edits import STROKES, apply_edit, replay
@@ -89,3 +89,68 @@ def test_a_brush_result_for_an_older_matte_is_computed_again_not_pasted(qtbot, a
     expected = apply_edit(w.doc.image.rgb, network, w.doc.edits[0])
     assert np.array_equal(w.doc.alpha, expected)
     assert np.array_equal(w.doc.alpha, replay(w.doc.image.rgb, w.doc.network_alpha, w.doc.edits))
+
+
+def _answer_unsaved(qtbot, w, button) -> list[str]:
+    """Click ``button`` in the unsaved-work question as soon as it is open; returns its text."""
+    seen: list[str] = []
+
+    def click() -> None:
+        if w.unsaved_box is None:
+            QTimer.singleShot(10, click)
+            return
+        seen.append(w.unsaved_box.text())
+        w.unsaved_box.button(button).click()
+
+    QTimer.singleShot(10, click)
+    return seen
+
+
+def test_unsaved_work_is_marked_asked_about_and_saved_as_a_project_that_reopens(qtbot, cat_window, tmp_path) -> None:
+    w = cat_window
+    w.setProperty("quiet_errors", False)  # a designer's window: it asks
+    doc = w.doc
+    photo = doc.path
+    assert not w.isWindowModified() and w.windowTitle().startswith("cat.png")
+    _paint_and_apply(qtbot, w, "background", [(90, 75), (140, 75)])
+    w.brush_panel.select("foreground")
+    paint(w.compare.panes[0].canvas, [(60, 40), (70, 50)])
+    edge = w.edge_panel.settings().__class__(feather=1.5)
+    doc.set_edge(edge)
+    assert w.isWindowModified()
+    # opening another photo asks first; Cancel keeps everything
+    seen = _answer_unsaved(qtbot, w, QMessageBox.StandardButton.Cancel)
+    w.open_path(SAMPLES / "coffee.jpg")
+    assert seen and "cat.png" in seen[0] and w.doc is doc and not w.workers.is_running("open")
+    # closing asks too; Save writes the project beside the photo
+    _answer_unsaved(qtbot, w, QMessageBox.StandardButton.Save)
+    with qtbot.waitSignal(w.projectSaved, timeout=TIMEOUT) as saved:
+        w.close()
+    project = photo.with_name("cat.png.msiamatte")
+    assert saved.args == [str(project)] and project.is_file() and not w.isWindowModified()
+    alpha, network, strokes = doc.alpha.copy(), doc.network_alpha.copy(), [s.data() for s in doc.strokes]
+    # a new window reopens it as it was, with no network run
+    w2 = _window(qtbot, _settings(tmp_path / "other"), w.engine.model)
+    with qtbot.waitSignal(w2.matteReady, timeout=TIMEOUT):
+        w2.open_path(project)
+    d2 = w2.doc
+    assert d2.path == photo and not w2.workers.is_running("matte") and not w2.isWindowModified()
+    assert np.abs(d2.alpha - alpha).max() <= 0.5 / 65535 + 1e-7  # 16-bit
+    assert np.abs(d2.network_alpha - network).max() <= 0.5 / 65535 + 1e-7
+    assert [s.data() for s in d2.strokes] == strokes and d2.edge == edge
+    assert w2.edge_panel.settings() == edge
+    assert [e.kind for e in d2.edits] == [STROKES] and d2.edits[0].strokes == doc.edits[0].strokes
+    assert d2.matte_info["max_side"] == 128
+    settle(qtbot, w2)
+    _finish(w2)
+
+
+def test_a_replaced_document_is_freed(qtbot, cat_window) -> None:
+    w = cat_window
+    first = weakref.ref(w.doc)
+    _paint_and_apply(qtbot, w, "background", [(90, 75), (140, 75)])  # a history to drop
+    _open(qtbot, w, SAMPLES / "chelsea.jpg")
+    settle(qtbot, w)
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
+    assert first() is None
