@@ -49,6 +49,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QPoint, QTimer, Signal
 from PySide6.QtGui import QImage
 
+from matting.colour import colour_in_profile
 from matting.compose import Background, background_plate
 from matting.edge_controls import EdgeSettings, apply_edge_settings, decontaminate, edge_band, resolve_band
 from matting.progress import check
@@ -85,15 +86,15 @@ def reduce(array: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return cv2.resize(array, size, interpolation=cv2.INTER_AREA)
 
 
-def pyramid(pixels: np.ndarray, smallest: int = PYRAMID_SMALLEST) -> list[QImage]:
+def pyramid(pixels: np.ndarray, smallest: int = PYRAMID_SMALLEST, icc: bytes | None = None) -> list[QImage]:
     """``pixels`` and its halvings down to ``smallest`` px on the long side, largest first: a
     pane draws the level nearest above its size on screen (smooth-scaling the 2048 px proxy into
     a 500 px pane cost ~50 ms of GUI-thread painting per pane)."""
-    levels = [to_qimage(pixels)]
+    levels = [to_qimage(pixels, icc)]
     while max(pixels.shape[:2]) > 2 * smallest:
         h, w = pixels.shape[:2]
         pixels = cv2.resize(pixels, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA)
-        levels.append(to_qimage(pixels))
+        levels.append(to_qimage(pixels, icc))
     return levels
 
 
@@ -215,6 +216,16 @@ class DisplayPipeline(QObject):
         for pane in compare.panes:
             pane.canvas.viewChanged.connect(lambda *_a: self.detail_timer.start())
 
+    @property
+    def icc(self) -> bytes | None:
+        """The photo's ICC profile: the space of every array the panes draw (see ``to_qimage``)."""
+        return None if self.doc is None else self.doc.image.icc_profile
+
+    def edge_colour_in_photo(self) -> tuple[int, int, int]:
+        """The edge-check colour (sRGB, as picked) in the photo's colour space, where the views are
+        composed before ``to_qimage`` converts them for the screen."""
+        return tuple(int(round(v * 255)) for v in colour_in_profile(self.edge_color, self.icc))  # type: ignore[return-value]
+
     # ---- state in
     def set_document(self, doc, proxy_rgb: np.ndarray) -> None:
         """A new photo (its proxy made in the open worker): show it at once."""
@@ -309,7 +320,7 @@ class DisplayPipeline(QObject):
         base_key = (p.alpha_version, p.fg_version)
         base = self._draft_base[1] if self._draft_base is not None and self._draft_base[0] == base_key else None
         plate = self.plates.get(self._plate_key())
-        background, colour, opacity = self.background, self.edge_color, self.opacity
+        background, colour, opacity, icc = self.background, self.edge_colour_in_photo(), self.opacity, self.icc
         shown_edge = self.edge if edge is None else edge
         current = p.edge_alpha if p.edge_alpha is not None else p.alpha
         sketch = self._sketch
@@ -344,7 +355,7 @@ class DisplayPipeline(QObject):
                     pl = reduce(plate, (rgb.shape[1], rgb.shape[0]))
                 band = edge_band(alpha, max(1.0, shown_edge.radius * p.scale * s)) if mode == "band" else None
                 pixels = compose_view(mode, rgb, adjusted, fg, pl, colour, opacity=opacity, band=band)
-                pictures[mode] = (to_qimage(pixels), pixels.shape[2] == 4)
+                pictures[mode] = (to_qimage(pixels, icc), pixels.shape[2] == 4)
             return base_key, b, solved, pictures
 
         return job
@@ -389,7 +400,7 @@ class DisplayPipeline(QObject):
         p = self.proxy
         modes = {pane.mode for pane in self.compare.visible_panes if pane.mode != "original"}
         plate = self.plates.get(self._plate_key())
-        background, colour, opacity = self.background, self.edge_color, self.opacity
+        background, colour, opacity, icc = self.background, self.edge_colour_in_photo(), self.opacity, self.icc
         edge = replace(self.edge.scaled(p.scale), radius=0)
 
         def make(alpha: np.ndarray, rect: tuple[int, int, int, int]) -> dict[str, QImage]:
@@ -399,7 +410,7 @@ class DisplayPipeline(QObject):
                 if needed and plate is None:
                     continue
                 pl = plate if needed else None
-                out[mode] = to_qimage(region_pixels(mode, p.rgb, alpha, p.fg, pl, 1.0, rect, 1.0, colour, edge, opacity))
+                out[mode] = to_qimage(region_pixels(mode, p.rgb, alpha, p.fg, pl, 1.0, rect, 1.0, colour, edge, opacity), icc)
             return out
 
         return make
@@ -517,7 +528,7 @@ class DisplayPipeline(QObject):
         return background_key(self.background), self.proxy.size
 
     def _render(self, mode: str, key: tuple) -> None:
-        p, background, colour = self.proxy, self.background, self.edge_color
+        p, background, colour, icc = self.proxy, self.background, self.edge_colour_in_photo(), self.icc
         edge, opacity = self.edge, self.opacity
         alpha = p.edge_alpha if p.edge_alpha is not None else p.alpha
         plate_key = self._plate_key()
@@ -527,12 +538,12 @@ class DisplayPipeline(QObject):
         def job(_progress, cancel):
             pl = plate
             if wants_plate and pl is None:
-                pl = background_plate(p.rgb, background)
+                pl = background_plate(p.rgb, background, icc)
                 check(cancel)
             fg = p.fg if p.fg is None or edge.decontaminate >= 1 else decontaminate(p.rgb, p.fg, edge.decontaminate)
             band = edge_band(p.alpha, max(1.0, edge.radius * p.scale)) if mode == "band" and p.alpha is not None else None
             pixels = compose_view(mode, p.rgb, alpha, fg, pl, colour, opacity=opacity, band=band)
-            return pyramid(pixels), pixels.shape[2] == 4, pl
+            return pyramid(pixels, icc=icc), pixels.shape[2] == 4, pl
 
         self.rendering[mode] = key
         self._job(f"render:{mode}", job, lambda result: self._rendered(key, plate_key if wants_plate else None, *result))
@@ -572,7 +583,7 @@ class DisplayPipeline(QObject):
         self._maybe_updated()
 
     def _detail_job(self, mode: str, rect: tuple[int, int, int, int], step: float):
-        doc, p, background, colour = self.doc, self.proxy, self.background, self.edge_color
+        doc, p, background, colour, icc = self.doc, self.proxy, self.background, self.edge_colour_in_photo(), self.icc
         plate = None
         if p.alpha is not None and needs_plate(mode, background.kind):
             plate = self.plates.get(self._plate_key())
@@ -584,7 +595,7 @@ class DisplayPipeline(QObject):
 
         def job(_progress, _cancel):
             pixels = region_pixels(mode, rgb, alpha, fg, plate, p.scale, rect, step, colour, edge, opacity)
-            return to_qimage(pixels), pixels.shape[2] == 4
+            return to_qimage(pixels, icc), pixels.shape[2] == 4
 
         return job
 
@@ -611,9 +622,9 @@ class DisplayPipeline(QObject):
         alpha = doc.alpha if p.alpha is not None else None
         fg = doc.foreground if p.fg is not None else None
         pixels = region_pixels(mode, doc.image.rgb, alpha, fg, plate, p.scale, (x0, y0, x1 - x0, y1 - y0), 1.0,
-                               self.edge_color, self.edge if self.edge.radius == 0 else replace(self.edge, radius=0),
-                               self.opacity)
-        image = to_qimage(pixels)
+                               self.edge_colour_in_photo(),
+                               self.edge if self.edge.radius == 0 else replace(self.edge, radius=0), self.opacity)
+        image = to_qimage(pixels, self.icc)
         image.setOffset(QPoint(x0 - x, y0 - y))  # where the clipped region starts in ``rect``
         return image
 

@@ -17,6 +17,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QColorDialog, QDockWidget, QFileDialog, QFrame, QHBoxLayout, QInputDialog, QLabel,
                                QMainWindow, QMessageBox, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
+from matting.colour import network_rgb
 from matting.compose import estimate_foreground
 from matting.errors import MattingError
 from matting.files import IMAGE_SUFFIXES
@@ -299,7 +300,7 @@ class MainWindow(QMainWindow):
 
         def job(progress, cancel):
             engine = holder.get()
-            return engine.predict(doc.image.rgb, progress, cancel), engine.model_info
+            return engine.predict(network_rgb(doc.image.rgb, doc.image.icc_profile), progress, cancel), engine.model_info
 
         self.workers.start(job, on_done=lambda r: self._matte_done(doc, holder, *r), on_failed=self.show_error,
                            on_progress=self._progress, on_cancelled=self._matte_cancelled, key="matte")

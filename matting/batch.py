@@ -37,6 +37,7 @@ from typing import Any, Callable, Protocol
 
 import numpy as np
 
+from .colour import network_rgb
 from .compose import Background, estimate_foreground
 from .crop import Padding
 from .edge_controls import EdgeSettings, apply_edge_settings
@@ -222,7 +223,7 @@ def plan_batch(indir: str | Path, outdir: str | Path, options: BatchOptions) -> 
 def _render(image: LoadedImage, alpha: np.ndarray, options: BatchOptions) -> dict[str, np.ndarray]:
     """The arrays to write, per output kind."""
     fg = estimate_foreground(image.rgb, alpha) if {"cutout", "composite"} & set(options.outputs) else None
-    return {kind: render_output(image.rgb, alpha, options.spec(kind), fg) for kind in options.outputs}
+    return {kind: render_output(image.rgb, alpha, options.spec(kind), fg, image.icc_profile) for kind in options.outputs}
 
 
 FATAL_WRITE_ERRORS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT}  # no later file could be written either
@@ -286,7 +287,7 @@ def run_batch(engine: Predictor, items: list[BatchItem], options: BatchOptions,
             try:
                 check(cancel)
                 image = current.result()
-                alpha = engine.predict(image.rgb, cancel=cancel)
+                alpha = engine.predict(network_rgb(image.rgb, image.icc_profile), cancel=cancel)
                 alpha = honour_input_alpha(alpha, image, options.input_alpha)
                 if options.refine_edges:
                     alpha = refine_auto(image.rgb, alpha, cancel=cancel)

@@ -165,6 +165,7 @@ def cmd_matte(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from .batch import model_metadata
+    from .colour import network_rgb
     from .files import output_names
     from .imageio import ensure_folder, load_image
     from .output import OutputSpec, save_output
@@ -184,7 +185,7 @@ def cmd_matte(args: argparse.Namespace) -> int:
                 image = load_image(path)
                 if image.warning:
                     warn(f"warning: {image.warning}")
-                alpha = engine.predict(image.rgb)
+                alpha = engine.predict(network_rgb(image.rgb, image.icc_profile))
             except MattingError:
                 raise
             except Exception as exc:  # a bug on one file: name it, go on with the others
@@ -201,6 +202,7 @@ def cmd_cutout(args: argparse.Namespace) -> int:
     """Everything that can be checked is checked before the network runs: options, the output's
     suffix and folder, the photo, the trimap and its size."""
     from .batch import model_metadata
+    from .colour import network_rgb
     from .compose import Background
     from .imageio import check_output_path, ensure_folder, load_image
     from .output import OutputSpec, format_for_suffix, save_output
@@ -236,7 +238,7 @@ def cmd_cutout(args: argparse.Namespace) -> int:
                            f"{args.image} is {image.rgb.shape[1]}x{image.rgb.shape[0]}")
     engine = make_engine(args)
     try:
-        alpha = honour_input_alpha(engine.predict(image.rgb), image, args.input_alpha)
+        alpha = honour_input_alpha(engine.predict(network_rgb(image.rgb, image.icc_profile)), image, args.input_alpha)
         if trimap is not None:
             alpha = refine_with_trimap(image.rgb, trimap, alpha)
         elif args.refine_edges:

@@ -10,7 +10,9 @@ Public API:
       the reduced estimate loses little (tests/test_compose.py checks the halo error on that path).
   ``cutout(rgb, alpha, fg=None, premultiplied=False) -> RGBA`` (uint8 or uint16, as the input).
   ``Background`` (transparent, solid colour, image scaled to cover and centred, blurred original)
-      and ``composite_on(rgb, alpha, background, fg=None) -> RGB or RGBA`` (eq. 1 with a new B).
+      and ``composite_on(rgb, alpha, background, fg=None, profile=None) -> RGB or RGBA`` (eq. 1
+      with a new B); ``background_plate(rgb, background, profile=None)``: colours are sRGB and a
+      background photo has its own profile; both land in the photo's ``profile``.
   ``blurred(rgb, sigma)``: the blurred-original plate, fast at any sigma.
   ``preview(rgb, alpha, mode, color=None, fg=None) -> uint8 RGB``: the edge-check views, alpha
       over black, white, a checkerboard or a chosen colour, and the alpha itself.
@@ -24,32 +26,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from .pixels import full_scale, to_dtype, unit  # noqa: F401  (full_scale: re-exported)
+
 FG_MAX_PIXELS = 4_000_000
 PREVIEW_MODES = ("alpha", "black", "white", "checker", "color")
-
-
-_FULL_SCALE = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
-
-
-def full_scale(dtype: np.dtype) -> float | None:
-    """The value of white for an integer pixel type (255, 65535); None for floats."""
-    return _FULL_SCALE.get(np.dtype(dtype))
-
-
-def unit(rgb: np.ndarray) -> np.ndarray:
-    """uint8/uint16/float image -> float32 in [0, 1] (floats clipped)."""
-    full = full_scale(rgb.dtype)
-    if full is not None:
-        return rgb.astype(np.float32) / full
-    if np.issubdtype(rgb.dtype, np.floating):
-        return np.clip(rgb, 0.0, 1.0).astype(np.float32)
-    raise ValueError(f"unsupported image dtype {rgb.dtype}")
-
-
-def to_dtype(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """float in [0, 1] -> uint8 or uint16, rounded."""
-    top = 65535.0 if dtype == np.uint16 else 255.0
-    return np.round(np.clip(x, 0.0, 1.0) * top).astype(dtype)
 
 
 def estimate_foreground(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
@@ -158,27 +138,35 @@ def cover(image: np.ndarray, h: int, w: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=2)
-def _background_image(path: str, _mtime_ns: int) -> np.ndarray:
-    """A background photo as float32, read once per batch (and again when the file changes)."""
+def _background_image(path: str, _mtime_ns: int, profile: bytes | None) -> np.ndarray:
+    """A background photo as float32 in the colour space ``profile`` (its own profile converted),
+    read once per batch (and again when the file or the target profile changes)."""
+    from .colour import convert
     from .imageio import load_image
 
-    image = unit(load_image(path).rgb)
+    loaded = load_image(path)
+    image = convert(loaded.rgb, loaded.icc_profile, profile)
     image.setflags(write=False)
     return image
 
 
-def background_plate(rgb: np.ndarray, background: Background) -> np.ndarray:
-    """The new background as float32 HxWx3 in [0, 1]."""
+def background_plate(rgb: np.ndarray, background: Background, profile: bytes | None = None) -> np.ndarray:
+    """The new background as float32 HxWx3 in [0, 1], in the colour space of the ICC ``profile``
+    (the photo's, which its outputs carry; None: sRGB): a colour is given in sRGB and a background
+    photo in its own profile, both are converted (``matting.colour``), the blurred original is
+    the photo's own pixels."""
     h, w = rgb.shape[:2]
     if background.kind == "color":
-        return np.broadcast_to(np.array(background.color, np.float32) / 255.0, (h, w, 3)).copy()
+        from .colour import colour_in_profile
+
+        return np.broadcast_to(colour_in_profile(background.color, profile), (h, w, 3)).copy()
     if background.kind == "image":
         path = Path(background.image)
         try:
             stamp = path.stat().st_mtime_ns
         except OSError:
             stamp = 0  # load_image names the missing file
-        return cover(_background_image(str(path), stamp), h, w)
+        return cover(_background_image(str(path), stamp, profile), h, w)
     if background.kind == "blur":
         return blurred(rgb, max(1.0, background.blur * max(h, w)))
     raise ValueError("a transparent background has no plate")
@@ -202,15 +190,16 @@ def blurred(rgb: np.ndarray, sigma: float) -> np.ndarray:
 
 
 def composite_on(rgb: np.ndarray, alpha: np.ndarray, background: Background, fg: np.ndarray | None = None,
-                 dtype: np.dtype | None = None) -> np.ndarray:
+                 dtype: np.dtype | None = None, profile: bytes | None = None) -> np.ndarray:
     """The subject over a new background (RGB as ``dtype``, default the photo's), or the cutout
-    when transparent."""
+    when transparent; ``profile``: the photo's ICC profile, which the background is converted to
+    (``background_plate``)."""
     if background.kind == "transparent":
         return cutout(rgb, alpha, fg, dtype=dtype)
     if fg is None:
         fg = estimate_foreground(rgb, alpha)
     a = alpha[..., None]
-    out = a * fg + (1 - a) * background_plate(rgb, background)
+    out = a * fg + (1 - a) * background_plate(rgb, background, profile)
     return to_dtype(out, _out_dtype(rgb, dtype))
 
 

@@ -9,11 +9,12 @@ Public API:
       foreground colour replaces the photo's at the edge (``matting.edge_controls.decontaminate``);
       ``crop``: a ``matting.crop.Padding`` to crop to the subject with (None: the whole photo);
       ``quality``: JPEG quality.
-  ``render_output(rgb, alpha, spec, fg=None) -> uint8/uint16 array``: alpha (1 channel), cutout
+  ``render_output(rgb, alpha, spec, fg=None, icc_profile=None) -> uint8/uint16 array``: alpha (1 channel), cutout
       (RGBA), composite (RGB; RGBA over a transparent background) or layered (TIFF only: the
       photo's own colours plus the matte as unassociated alpha, ``matting.layered_tiff``).
       Colours are computed in float and rounded once to the target depth (a 16-bit photo
-      written at 8 bits is rounded, not truncated).
+      written at 8 bits is rounded, not truncated). A composite's background (an sRGB colour, a
+      photo in its own profile) is converted into the photo's ``icc_profile`` (``matting.colour``).
   ``save_output(path, image, alpha, spec, fg=None, metadata=None, on_exists, protected)``:
       render and write atomically with the photo's ICC profile (colour outputs only: an RGB
       profile does not describe a grey alpha file), DPI and EXIF (orientation reset to 1, since
@@ -86,9 +87,11 @@ class OutputSpec:
         return self.bit_depth or photo_bit_depth
 
 
-def render_output(rgb: np.ndarray, alpha: np.ndarray, spec: OutputSpec, fg: np.ndarray | None = None) -> np.ndarray:
+def render_output(rgb: np.ndarray, alpha: np.ndarray, spec: OutputSpec, fg: np.ndarray | None = None,
+                  icc_profile: bytes | None = None) -> np.ndarray:
     """The array to write (see the module docstring); ``fg`` is the estimated foreground colour
-    (computed here when None and the output needs it)."""
+    (computed here when None and the output needs it); ``icc_profile``: the photo's, which the
+    output carries: a composite's background is converted into it."""
     photo_depth = 16 if rgb.dtype == np.uint16 else 8
     depth = spec.depth_for(photo_depth)
     dtype = np.uint16 if depth == 16 else np.uint8
@@ -104,7 +107,7 @@ def render_output(rgb: np.ndarray, alpha: np.ndarray, spec: OutputSpec, fg: np.n
         fg = decontaminate(rgb, estimate_foreground(rgb, alpha) if fg is None else fg, spec.decontaminate)
     if spec.kind == "cutout":
         return cutout(rgb, alpha, fg, spec.premultiplied, dtype=dtype)
-    return composite_on(rgb, alpha, spec.background, fg, dtype=dtype)
+    return composite_on(rgb, alpha, spec.background, fg, dtype=dtype, profile=icc_profile)
 
 
 def output_exif(exif: bytes | None) -> bytes | None:
@@ -127,7 +130,7 @@ def save_output(path: str | Path, image: LoadedImage, alpha: np.ndarray, spec: O
                 protected: Iterable[str | Path] = ()) -> Path | None:
     """Render ``spec`` for ``image`` and write it atomically; None when ``on_exists="skip"`` found
     the file already there. The photo itself is always protected."""
-    return write_output(path, image, render_output(image.rgb, alpha, spec, fg), spec,
+    return write_output(path, image, render_output(image.rgb, alpha, spec, fg, image.icc_profile), spec,
                         {**(metadata or {}), **crop_metadata(alpha, spec)}, on_exists, protected)
 
 

@@ -12,8 +12,13 @@ Over a transparent background (cutout), in the checkerboard check and in onion s
 is premultiplied RGBA: the canvas draws the checkerboard behind it at a fixed screen size."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QByteArray
+from PySide6.QtGui import QColorSpace, QImage
+
+from matting.colour import is_srgb
 
 VIEW_MODES = {
     "original": "Original",
@@ -31,16 +36,40 @@ OVERLAY_RED = np.array((255, 0, 0), np.float32) / 255.0
 SOLID_PLATES = {"black": (0, 0, 0), "white": (255, 255, 255)}
 
 
-def to_qimage(pixels: np.ndarray) -> QImage:
+SRGB = QColorSpace(QColorSpace.NamedColorSpace.SRgb)
+
+
+@lru_cache(maxsize=8)
+def colour_space(icc: bytes | None) -> QColorSpace | None:
+    """The photo's ICC profile as a QColorSpace; None when its pixels are sRGB already (untagged
+    included) or Qt cannot use the profile (then the pixels are shown as they are)."""
+    if icc is None or is_srgb(icc):
+        return None
+    space = QColorSpace.fromIccProfile(QByteArray(icc))
+    return space if space.isValid() else None
+
+
+def to_qimage(pixels: np.ndarray, icc: bytes | None = None) -> QImage:
     """uint8 HxWx3 (RGB) or HxWx4 (premultiplied RGBA) -> QImage (a copy, safe to keep and to make
     in a worker thread), already in the format pixmaps use (32-bit), so that turning it into a
-    pixmap on the GUI thread is a plain copy and not a conversion."""
+    pixmap on the GUI thread is a plain copy and not a conversion. Colour-managed: ``pixels`` are
+    in the ICC profile ``icc`` (the photo's; None: sRGB) and the picture comes back converted to
+    sRGB and tagged so (Qt's QColorSpace), as the panes draw on an sRGB screen: an Adobe RGB or
+    ProPhoto photo shows its own colours, not washed-out or oversaturated ones."""
     pixels = np.ascontiguousarray(pixels)
     h, w, c = pixels.shape
     if c == 3:
-        return QImage(pixels.data, w, h, 3 * w, QImage.Format.Format_RGB888).convertToFormat(QImage.Format.Format_RGB32)
-    image = QImage(pixels.data, w, h, 4 * w, QImage.Format.Format_RGBA8888_Premultiplied)
-    return image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
+        image = QImage(pixels.data, w, h, 3 * w, QImage.Format.Format_RGB888).convertToFormat(QImage.Format.Format_RGB32)
+    else:
+        image = QImage(pixels.data, w, h, 4 * w, QImage.Format.Format_RGBA8888_Premultiplied)
+        image = image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
+    space = colour_space(icc)
+    if space is not None:
+        image.setColorSpace(space)
+        image.convertToColorSpace(SRGB)
+    else:
+        image.setColorSpace(SRGB)
+    return image
 
 
 def needs_plate(mode: str, background_kind: str) -> bool:
