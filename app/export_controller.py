@@ -44,7 +44,7 @@ class ExportController(QObject):
             background = Background("color", (255, 255, 255))  # a composite is flat: white behind
         crop = parse_padding(options.crop) if options.crop else None
         return OutputSpec(options.what, options.format, options.bit_depth, options.premultiplied, background,
-                          edge.decontaminate, crop)
+                          edge.decontaminate, crop, options.quality)
 
     def export(self, doc: Document, path: str | Path, options: ExportOptions) -> None:
         """Write ``doc``'s current matte as ``options`` says, in a worker. Overwrites: the dialog

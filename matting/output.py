@@ -10,8 +10,10 @@ Public API:
       ``crop``: a ``matting.crop.Padding`` to crop to the subject with (None: the whole photo);
       ``quality``: JPEG quality.
   ``render_output(rgb, alpha, spec, fg=None, icc_profile=None) -> uint8/uint16 array``: alpha (1 channel), cutout
-      (RGBA), composite (RGB; RGBA over a transparent background) or layered (TIFF only: the
-      photo's own colours plus the matte as unassociated alpha, ``matting.layered_tiff``).
+      (RGBA), composite (RGB; RGBA over a transparent background) or layered: a TIFF (the
+      photo's own colours plus the matte as unassociated alpha, ``matting.layered_tiff``) or a
+      PSD (the cutout as a layer with the matte as its layer mask over the photo,
+      ``matting.layered_psd``; the array is HxWx7: photo RGB, cutout RGB, mask).
       Colours are computed in float and rounded once to the target depth (a 16-bit photo
       written at 8 bits is rounded, not truncated). A composite's background (an sRGB colour, a
       photo in its own profile) is converted into the photo's ``icc_profile`` (``matting.colour``).
@@ -37,12 +39,15 @@ from .compose import Background, composite_on, cutout, estimate_foreground
 from .crop import Padding, subject_box
 from .edge_controls import decontaminate
 from .imageio import LoadedImage, quantize, save_image
+from .layered_psd import encode_psd, render_psd_layers
 from .layered_tiff import render_layered
 
 OUTPUT_KINDS = ("cutout", "alpha", "composite", "layered")
-FORMATS = {"png": ".png", "tiff": ".tif", "webp": ".webp", "jpg": ".jpg"}
-SUFFIX_FORMATS = {".png": "png", ".tif": "tiff", ".tiff": "tiff", ".webp": "webp", ".jpg": "jpg", ".jpeg": "jpg"}
-SIXTEEN_BIT_FORMATS = ("png", "tiff")
+FORMATS = {"png": ".png", "tiff": ".tif", "webp": ".webp", "jpg": ".jpg", "psd": ".psd"}
+SUFFIX_FORMATS = {".png": "png", ".tif": "tiff", ".tiff": "tiff", ".webp": "webp", ".jpg": "jpg", ".jpeg": "jpg",
+                  ".psd": "psd"}
+SIXTEEN_BIT_FORMATS = ("png", "tiff", "psd")
+LAYERED_FORMATS = ("tiff", "psd")
 PREMULTIPLIED_FORMATS = ("tiff",)  # TIFF tags associated alpha; PNG and WebP define straight alpha only
 
 
@@ -73,8 +78,10 @@ class OutputSpec:
             raise ValueError(f"bit depth must be 8 or 16, got {self.bit_depth}")
         if self.format == "jpg" and (self.kind != "composite" or self.background.kind == "transparent"):
             raise ValueError("JPEG holds no transparency: use it only for a composite on a background")
-        if self.kind == "layered" and self.format != "tiff":
-            raise ValueError("a layered output (photo + matte as its alpha) is a TIFF")
+        if self.kind == "layered" and self.format not in LAYERED_FORMATS:
+            raise ValueError("a layered output (photo + matte) is a TIFF or a Photoshop PSD")
+        if self.format == "psd" and self.kind != "layered":
+            raise ValueError("a PSD holds the layered output (the cutout layer with its mask over the photo)")
         if not 0 <= self.decontaminate <= 1:
             raise ValueError(f"decontaminate must be within 0..1, got {self.decontaminate}")
         if self.premultiplied and self.kind == "cutout" and self.format not in PREMULTIPLIED_FORMATS:
@@ -101,10 +108,12 @@ def render_output(rgb: np.ndarray, alpha: np.ndarray, spec: OutputSpec, fg: np.n
         fg = None if fg is None else fg[y : y + h, x : x + w]
     if spec.kind == "alpha":
         return quantize(alpha, depth)
-    if spec.kind == "layered":
+    if spec.kind == "layered" and spec.format == "tiff":
         return render_layered(rgb, alpha, dtype)
     if spec.decontaminate < 1:
         fg = decontaminate(rgb, estimate_foreground(rgb, alpha) if fg is None else fg, spec.decontaminate)
+    if spec.kind == "layered":
+        return render_psd_layers(rgb, estimate_foreground(rgb, alpha) if fg is None else fg, alpha, dtype)
     if spec.kind == "cutout":
         return cutout(rgb, alpha, fg, spec.premultiplied, dtype=dtype)
     return composite_on(rgb, alpha, spec.background, fg, dtype=dtype, profile=icc_profile)
@@ -146,7 +155,23 @@ def write_output(path: str | Path, image: LoadedImage, array: np.ndarray, spec: 
                  protected: Iterable[str | Path] = ()) -> Path | None:
     """Write an array ``render_output`` made, with the photo's ICC profile, DPI and EXIF."""
     colour = array.ndim == 3
+    if spec.format == "psd":
+        return save_psd(path, image, array, metadata, on_exists, protected)
     return save_image(path, array, icc_profile=image.icc_profile if colour else None, dpi=image.dpi, quality=spec.quality,
                       exif=output_exif(image.exif), metadata=metadata, on_exists=on_exists,
                       protected={image.path, *protected},
                       premultiplied=spec.premultiplied and spec.kind == "cutout")
+
+
+def save_psd(path: str | Path, image: LoadedImage, layers: np.ndarray, metadata: dict[str, str] | None = None,
+             on_exists: str = "overwrite", protected: Iterable[str | Path] = ()) -> Path | None:
+    """Write ``render_psd_layers``'s array as a PSD, atomically, with the photo's ICC profile and
+    DPI and the metadata as XMP; never over the photo."""
+    from .files import atomic_write
+    from .imageio import SOFTWARE, _xmp, ensure_folder
+
+    path = Path(path)
+    ensure_folder(path.parent)
+    xmp = _xmp({"software": SOFTWARE, **(metadata or {})})
+    return atomic_write(path, encode_psd(layers, image.icc_profile, image.dpi, xmp), on_exists=on_exists,
+                        protected={image.path, *protected})

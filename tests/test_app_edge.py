@@ -181,10 +181,13 @@ def test_export_dialog_offers_layered_tiff_and_crop(qtbot, tmp_path, settings) -
     src = tmp_path / "photo.jpg"
     dlg = ExportDialog(src, 8, settings)
     qtbot.addWidget(dlg)
+    assert not dlg.format.model().item(dlg.format.findData("psd")).isEnabled()  # a PSD is layered only
     dlg.what.setCurrentIndex(dlg.what.findData("layered"))
-    assert dlg.format.currentData() == "tiff" and dlg.path.text().endswith("photo_layered.tif")
+    assert dlg.format.currentData() == "psd" and dlg.path.text().endswith("photo_layered.psd")  # Photoshop's
     png = dlg.format.model().item(dlg.format.findData("png"))
-    assert not png.isEnabled()
+    assert not png.isEnabled() and not dlg.quality.isEnabled()
+    dlg.format.setCurrentIndex(dlg.format.findData("tiff"))
+    assert dlg.path.text().endswith("photo_layered.tif")
     dlg.crop.setChecked(True)
     dlg.padding.setText("a bit")
     dlg.accept()
@@ -192,7 +195,7 @@ def test_export_dialog_offers_layered_tiff_and_crop(qtbot, tmp_path, settings) -
     dlg.padding.setText("24")
     dlg.path.setText(str(tmp_path / "out.tif"))
     dlg.accept()
-    assert dlg.options() == ExportOptions("layered", "tiff", 8, False, "24")
+    assert dlg.options() == ExportOptions("layered", "tiff", 8, False, "24", 95)
     again = ExportDialog(src, 8, settings)  # remembered
     qtbot.addWidget(again)
     assert again.options().what == "layered" and again.options().crop == "24"

@@ -154,3 +154,40 @@ def test_a_replaced_document_is_freed(qtbot, cat_window) -> None:
     QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     gc.collect()
     assert first() is None
+
+
+def test_export_writes_a_psd_whose_cutout_layer_has_the_matte_as_its_mask(qtbot, cat_window, tmp_path) -> None:
+    """Issue 29, item 7, from the window: File > Export, Layered, PSD; read back with psd-tools."""
+    psd_tools = pytest.importorskip("psd_tools")
+    from app.dialogs.export import ExportOptions
+
+    w = cat_window
+    out = tmp_path / "cat_layered.psd"
+    with qtbot.waitSignal(w.exported, timeout=TIMEOUT):
+        w.export_to(out, ExportOptions("layered", "psd"))
+    psd = psd_tools.PSDImage.open(out)
+    photo, cut = list(psd)
+    assert cut.has_mask() and not photo.has_mask() and not photo.visible
+    assert np.abs(cut.numpy("mask").reshape(w.doc.alpha.shape) - w.doc.alpha).max() <= 0.5 / 255 + 1e-6
+    assert np.abs(photo.numpy()[..., :3] * 255 - w.doc.image.rgb).max() < 1e-3
+
+
+def test_jpeg_quality_in_single_export(qtbot, cat_window, tmp_path) -> None:
+    from app.dialogs.export import ExportDialog, ExportOptions
+
+    w = cat_window
+    dlg = ExportDialog(w.doc.path, 8, w.settings)
+    qtbot.addWidget(dlg)
+    assert not dlg.quality.isEnabled()  # a PNG cutout has no quality
+    dlg.what.setCurrentIndex(dlg.what.findData("composite"))
+    dlg.format.setCurrentIndex(dlg.format.findData("jpg"))
+    assert dlg.quality.isEnabled()
+    dlg.quality.setValue(40)
+    assert dlg.options().quality == 40
+    sizes = {}
+    for q in (40, 95):
+        out = tmp_path / f"cat_{q}.jpg"
+        with qtbot.waitSignal(w.exported, timeout=TIMEOUT):
+            w.export_to(out, ExportOptions("composite", "jpg", quality=q))
+        sizes[q] = out.stat().st_size
+    assert sizes[40] < 0.6 * sizes[95]

@@ -171,3 +171,41 @@ def test_batch_applies_edge_crop_input_alpha_and_writes_layered(tmp_path, engine
     far = np.zeros_like(own, bool)
     far[:, 2 * own.shape[1] // 3 + 10 :] = True  # transparent in the file, beyond the feather's reach
     assert mask[far[y : y + h, x : x + w]].max(initial=0) == 0  # the file's transparency stays
+
+
+@pytest.mark.parametrize("depth", [8, 16])
+def test_psd_has_the_cutout_as_a_layer_with_a_real_mask_over_the_photo(tmp_path, coffee, depth) -> None:
+    """Issue 29, item 7, read back with psd-tools (an independent reader, the dev extra): two layers,
+    the photo untouched below (hidden), the cutout above with the matte as its user layer mask."""
+    psd_tools = pytest.importorskip("psd_tools")
+    image, alpha = coffee
+    photo = image if depth == 8 else load_image(sample_path("coffee.jpg"))
+    if depth == 16:
+        photo.rgb = image.rgb.astype(np.uint16) * 257
+    out = save_output(tmp_path / "coffee.psd", photo, alpha, OutputSpec("layered", "psd"),
+                      metadata=EdgeSettings(feather=1).metadata())
+    psd = psd_tools.PSDImage.open(out)
+    assert (psd.width, psd.height, psd.depth, psd.channels) == (image.size[0], image.size[1], depth, 4)
+    bottom, top = list(psd)
+    assert (bottom.name, top.name) == ("Photo", "Cutout")
+    assert not bottom.visible and top.visible and not bottom.has_mask() and top.has_mask()
+    top_mask = top.mask
+    assert (top_mask.left, top_mask.top, top_mask.right, top_mask.bottom) == (0, 0, *image.size)
+    scale = 255 if depth == 8 else 65535
+    mask = top.numpy("mask").reshape(alpha.shape)  # floats in [0, 1]
+    assert np.abs(mask - alpha).max() <= 0.5 / scale + 1e-6  # the matte, as the layer's mask
+    photo_pixels = bottom.numpy()[..., :3]  # floats in [0, 1]
+    assert np.abs(photo_pixels - image.rgb / 255).max() <= 1e-6 + (0 if depth == 8 else 1 / 65535)
+    fg = estimate_foreground(image.rgb, alpha)
+    assert np.abs(top.numpy()[..., :3] - fg).max() <= 1 / scale + 1e-6  # the cutout's own colours
+    merged = psd.numpy()  # the merged image: the cutout over transparency
+    assert merged.shape[2] == 4 and np.abs(merged[..., 3] - alpha).max() <= 1 / scale + 1e-6
+    assert psd.image_resources.get_data(1039) == image.icc_profile or not image.icc_profile
+    xmp = psd.image_resources.get_data(1060)
+    assert "<msia:edge_feather>1</msia:edge_feather>" in (xmp.decode() if isinstance(xmp, bytes) else str(xmp))
+
+
+def test_psd_holds_the_layered_output_only() -> None:
+    with pytest.raises(ValueError, match="PSD"):
+        OutputSpec("cutout", "psd")
+    OutputSpec("layered", "psd")

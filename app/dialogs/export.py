@@ -1,11 +1,13 @@
-"""Export options: what (cutout, alpha, composite, layered TIFF), format, bit depth, straight or
-premultiplied, crop to the subject with padding.
+"""Export options: what (cutout, alpha, composite, layered: TIFF or Photoshop PSD), format, bit
+depth, straight or premultiplied, JPEG quality, crop to the subject with padding.
 Choices are remembered (QSettings); the path is chosen here and overwriting asks first.
 
 The file name and the format stay in step: choosing a format changes the name's extension, typing
 a known extension chooses its format, and a name without one gets the format's. Only what the
-format can hold is offered: 16-bit for PNG and TIFF (and a 16-bit photo), premultiplied colour
-for a TIFF cutout (PNG and WebP define straight alpha only), JPEG for a composite. Problems are
+format can hold is offered: 16-bit for PNG, TIFF and PSD (and a 16-bit photo), premultiplied
+colour for a TIFF cutout (PNG and WebP define straight alpha only), JPEG (with its quality) for a
+composite, PSD for the layered output (the cutout as a layer with a real layer mask over the
+photo, what Photoshop needs to go on editing the mask). Problems are
 shown in the dialog, in words, before anything is written."""
 from __future__ import annotations
 
@@ -14,14 +16,15 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton, QWidget)
+                               QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton, QSpinBox, QWidget)
 
 from matting.output import FORMATS as EXT
-from matting.output import PREMULTIPLIED_FORMATS, SIXTEEN_BIT_FORMATS, format_for_suffix
+from matting.output import LAYERED_FORMATS, PREMULTIPLIED_FORMATS, SIXTEEN_BIT_FORMATS, format_for_suffix
 
 WHAT = (("cutout", "Cutout (transparent)"), ("alpha", "Alpha matte"), ("composite", "Composite on background"),
-        ("layered", "Layered TIFF (the photo + the matte as its alpha)"))
-FORMAT_LABELS = {"png": "PNG", "tiff": "TIFF", "webp": "WebP (lossless, 8-bit)", "jpg": "JPEG (composite only)"}
+        ("layered", "Layered (the photo + the matte: PSD layer mask, or TIFF alpha)"))
+FORMAT_LABELS = {"png": "PNG", "tiff": "TIFF", "webp": "WebP (lossless, 8-bit)", "jpg": "JPEG (composite only)",
+                 "psd": "Photoshop PSD (layered: cutout layer + layer mask)"}
 
 
 @dataclass
@@ -31,6 +34,7 @@ class ExportOptions:
     bit_depth: int = 8
     premultiplied: bool = False
     crop: str = ""  # crop to the subject with this padding ("40", "5%"); "" keeps the whole photo
+    quality: int = 95  # JPEG quality, 1-100
 
 
 class ExportDialog(QDialog):
@@ -50,6 +54,10 @@ class ExportDialog(QDialog):
         if input_bit_depth == 16:
             self.depth.addItem("16-bit", 16)
         self.premultiplied = QCheckBox("Premultiplied colour (TIFF)")
+        self.quality = QSpinBox()
+        self.quality.setRange(1, 100)
+        self.quality.setValue(95)
+        self.quality.setToolTip("JPEG quality: 95 keeps fine detail; lower makes smaller files")
         self.crop = QCheckBox("Crop to the subject, padding")
         self.padding = QLineEdit("5%")
         self.padding.setToolTip("Pixels (40) or a percentage of the subject's long side (5%)")
@@ -71,6 +79,7 @@ class ExportDialog(QDialog):
         form.addRow("Format", self.format)
         form.addRow("Bit depth", self.depth)
         form.addRow("", self.premultiplied)
+        form.addRow("JPEG quality", self.quality)
         form.addRow("", crop_row)
         form.addRow("File", row)
         form.addRow(self.problem)
@@ -89,7 +98,7 @@ class ExportDialog(QDialog):
         depth = int(self.depth.currentData()) if fmt in SIXTEEN_BIT_FORMATS else 8
         premultiplied = self.premultiplied.isChecked() and self.premultiplied.isEnabled()
         crop = self.padding.text().strip() if self.crop.isChecked() else ""
-        return ExportOptions(self.what.currentData(), fmt, depth, premultiplied, crop)
+        return ExportOptions(self.what.currentData(), fmt, depth, premultiplied, crop, self.quality.value())
 
     def target(self) -> Path:
         return Path(self.path.text()).expanduser()
@@ -104,13 +113,14 @@ class ExportDialog(QDialog):
         jpg_ok = what == "composite"
         layered = what == "layered"
         for key in EXT:
-            self.format.model().item(self.format.findData(key)).setEnabled(key == "tiff" if layered else
-                                                                           key != "jpg" or jpg_ok)
-        if layered:
-            self.format.setCurrentIndex(self.format.findData("tiff"))
-        elif self.format.currentData() == "jpg" and not jpg_ok:
+            allowed = key in LAYERED_FORMATS if layered else key != "psd" and (key != "jpg" or jpg_ok)
+            self.format.model().item(self.format.findData(key)).setEnabled(allowed)
+        if layered and self.format.currentData() not in LAYERED_FORMATS:
+            self.format.setCurrentIndex(self.format.findData("psd"))
+        elif not layered and self.format.currentData() == "psd" or self.format.currentData() == "jpg" and not jpg_ok:
             self.format.setCurrentIndex(self.format.findData("png"))
         fmt = self.format.currentData()
+        self.quality.setEnabled(fmt == "jpg")
         self.premultiplied.setEnabled(what == "cutout" and fmt in PREMULTIPLIED_FORMATS)
         deep = fmt in SIXTEEN_BIT_FORMATS and self.depth.count() > 1
         self.depth.setEnabled(deep)
@@ -137,14 +147,17 @@ class ExportDialog(QDialog):
         fmt = format_for_suffix(path.suffix)
         if fmt is None:
             self.problem.setText(f"{path.name}: {path.suffix} is not a format MSIA Matte writes; "
-                                 "use .png, .tif, .webp or .jpg (composites only).")
+                                 "use .png, .tif, .webp, .jpg (composites only) or .psd (layered only).")
             return False
         if fmt == "jpg" and self.what.currentData() != "composite":
             self.problem.setText(f"{path.name}: JPEG has no transparency, so it can only hold a composite on a "
                                  "background. Choose “Composite on background”, or a .png, .tif or .webp name.")
             return False
-        if fmt != "tiff" and self.what.currentData() == "layered":
-            self.problem.setText(f"{path.name}: a layered output is a TIFF; name it .tif")
+        if fmt not in LAYERED_FORMATS and self.what.currentData() == "layered":
+            self.problem.setText(f"{path.name}: a layered output is a Photoshop PSD or a TIFF; name it .psd or .tif")
+            return False
+        if fmt == "psd" and self.what.currentData() != "layered":
+            self.problem.setText(f"{path.name}: a PSD holds the layered output; choose “Layered”, or another name.")
             return False
         if fmt != self.format.currentData():
             self.format.setCurrentIndex(self.format.findData(fmt))  # _update keeps the typed name
@@ -188,6 +201,7 @@ class ExportDialog(QDialog):
         self.premultiplied.setChecked(s.value("export/premultiplied", "false") in (True, "true"))
         self.padding.setText(str(s.value("export/crop_padding", "5%")))
         self.crop.setChecked(s.value("export/crop", "false") in (True, "true"))
+        self.quality.setValue(int(s.value("export/quality", 95)))
         self.padding.setEnabled(self.crop.isChecked())
 
     def _save(self) -> None:
@@ -197,6 +211,7 @@ class ExportDialog(QDialog):
         s.setValue("export/format", o.format)
         s.setValue("export/bit_depth", o.bit_depth)
         s.setValue("export/premultiplied", o.premultiplied)
+        s.setValue("export/quality", o.quality)
         s.setValue("export/crop", bool(o.crop))
         if o.crop:
             s.setValue("export/crop_padding", o.crop)
