@@ -51,6 +51,7 @@ from PySide6.QtGui import QImage
 
 from matting.colour import colour_in_profile
 from matting.compose import Background, background_plate
+from matting.pixels import to_uint8
 from matting.edge_controls import EdgeSettings, apply_edge_settings, decontaminate, edge_band, resolve_band
 from matting.progress import check
 from matting.refine import SKETCH_UNKNOWN
@@ -70,13 +71,6 @@ def proxy_size(width: int, height: int, side: int = PROXY_SIDE) -> tuple[int, in
     """(w, h) of the proxy: the long side at most ``side``, aspect kept."""
     s = min(1.0, side / max(width, height))
     return max(1, round(width * s)), max(1, round(height * s))
-
-
-def to_uint8(rgb: np.ndarray) -> np.ndarray:
-    """uint8 or uint16 RGB -> uint8 (16-bit rounded)."""
-    if rgb.dtype == np.uint8:
-        return rgb
-    return np.round(rgb.astype(np.float32) / 257.0).astype(np.uint8)
 
 
 def reduce(array: np.ndarray, size: tuple[int, int]) -> np.ndarray:

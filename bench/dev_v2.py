@@ -36,7 +36,7 @@ from matting.imageio import read_gray8, save_image
 from matting.weights import default_model_path
 from training.baselines import load_baseline
 from training.devset import spread
-from training.data.pseudo_alpha import normalise_trimap
+from training.data.pseudo_alpha import trimap_from_labels
 
 MORE_SOURCES = ("people_ccp", "davis_people", "davis_animals", "davis_vehicles", "plants")
 
@@ -50,7 +50,7 @@ def photo_pairs(data: Path, shared: Path, out: Path) -> list[EvalPair]:
     for r in (r for r in index["pairs"] if r["source"] == "photos"):
         h, w = read_gray8(r["alpha"]).shape
         trimap = read_gray8(shared / "photos/trimaps" / f"{r['stem']}.png")
-        trimap = normalise_trimap(cv2.resize(trimap, (w, h), interpolation=cv2.INTER_NEAREST))
+        trimap = trimap_from_labels(cv2.resize(trimap, (w, h), interpolation=cv2.INTER_NEAREST))
         save_image(out / f"{r['stem']}.png", trimap)
         pairs.append(EvalPair(r["stem"], Path(r["image"]), Path(r["alpha"]), out / f"{r['stem']}.png"))
     return pairs

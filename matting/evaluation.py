@@ -15,6 +15,7 @@ from .errors import MattingError
 from .files import files_by_stem
 from .imageio import load_image, read_gray
 from .metrics import evaluate_all, to_unit
+from .trimap import normalize_trimap
 
 METRICS = ("sad", "mse", "grad", "conn")
 
@@ -124,9 +125,7 @@ def _ground_truth(pair: EvalPair, shape: tuple[int, int]) -> tuple[np.ndarray, n
         if a is not None and a.shape != tuple(shape):
             raise MattingError(f"{path}: is {a.shape[1]}x{a.shape[0]}, but {pair.image} is {shape[1]}x{shape[0]} "
                                "(ground truth must be the image's size)")
-    if trimap is not None and trimap.dtype == np.uint16:
-        trimap = (trimap >> 8).astype(np.uint8)
-    return gt, trimap
+    return gt, None if trimap is None else normalize_trimap(trimap)
 
 
 def _score(pair: EvalPair, pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray | None, seconds: float = 0.0) -> dict:

@@ -69,11 +69,10 @@ def read_strokes(path: str | Path, shape: tuple[int, int]) -> Strokes:
     """A strokes file (white = subject, black = background, transparent = no say) for a photo of
     ``shape`` (height, width); a file of another size is scaled to it (nearest)."""
     from .imageio import load_image
+    from .pixels import to_uint8
 
     loaded = load_image(path)
-    rgb, alpha = loaded.rgb, loaded.input_alpha
-    if rgb.dtype != np.uint8:
-        rgb = (rgb >> 8).astype(np.uint8)
+    rgb, alpha = to_uint8(loaded.rgb), loaded.input_alpha
     said = np.ones(rgb.shape[:2], bool) if alpha is None else np.asarray(alpha) > (127 if alpha.dtype == np.uint8 else 32767)
     lum = rgb.mean(-1)
     subject, background = said & (lum >= 128), said & (lum < 128)

@@ -38,6 +38,7 @@ from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from .errors import ImageReadError, ImageWriteError
 from .files import atomic_write, write_error
 from .limits import bomb_message, check_size
+from .pixels import quantize, to_uint8  # noqa: F401  (quantize: re-exported)
 
 WRITE_FORMATS = {".png": "PNG", ".tif": "TIFF", ".tiff": "TIFF", ".webp": "WEBP", ".jpg": "JPEG", ".jpeg": "JPEG"}
 
@@ -129,13 +130,13 @@ def read_gray(path: str | Path, palette_index: bool = False) -> np.ndarray:
 def read_gray8(path: str | Path, palette_index: bool = False) -> np.ndarray:
     """``read_gray`` as 8-bit (16-bit files scaled down), e.g. for training labels."""
     a = read_gray(path, palette_index)
-    return (a >> 8).astype(np.uint8) if a.dtype == np.uint16 else a
+    return to_uint8(a)
 
 
 def read_rgb8(path: str | Path) -> np.ndarray:
     """An 8-bit HxWx3 RGB array (16-bit files scaled down), e.g. for training and benches."""
     rgb = load_image(path, check_memory=False).rgb
-    return (rgb >> 8).astype(np.uint8) if rgb.dtype == np.uint16 else rgb
+    return to_uint8(rgb)
 
 
 def _read_tiff(path: Path, check_memory: bool) -> LoadedImage:
@@ -307,7 +308,7 @@ def save_image(path: str | Path, array: np.ndarray, *, icc_profile: bytes | None
     if premultiplied and fmt != "TIFF":
         raise ImageWriteError(f"{path}: {fmt} stores straight alpha only; write premultiplied colour as TIFF")
     if fmt == "WEBP" and array.dtype == np.uint16:
-        array = (array >> 8).astype(np.uint8)  # WebP is 8-bit only
+        array = to_uint8(array)  # WebP is 8-bit only
     if channels < 3 and icc_profile and not _is_grey_profile(icc_profile):
         icc_profile = None  # an RGB profile does not describe a grey file (libpng warns, readers guess)
     if on_exists == "skip" and path.exists():
@@ -354,10 +355,6 @@ def save_alpha(path: str | Path, alpha: np.ndarray, bit_depth: int = 8, **kwargs
     return save_image(path, quantize(alpha, bit_depth), **kwargs)
 
 
-def quantize(x: np.ndarray, bit_depth: int) -> np.ndarray:
-    """Float in [0, 1] -> uint8 or uint16, rounded."""
-    top, dtype = (255, np.uint8) if bit_depth == 8 else (65535, np.uint16)
-    return np.round(np.clip(x, 0.0, 1.0) * top).astype(dtype)
 
 
 def _is_grey_profile(icc: bytes) -> bool:

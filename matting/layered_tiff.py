@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .compose import to_dtype
+from .pixels import to_dtype, to_uint8
 
 
 def render_layered(rgb: np.ndarray, alpha: np.ndarray, dtype: np.dtype) -> np.ndarray:
@@ -37,7 +37,7 @@ def render_layered(rgb: np.ndarray, alpha: np.ndarray, dtype: np.dtype) -> np.nd
     if rgb.dtype == dtype:
         colour = rgb
     elif rgb.dtype == np.uint16 and dtype == np.uint8:
-        colour = np.round(rgb.astype(np.float32) / 257.0).astype(np.uint8)
+        colour = to_uint8(rgb)
     elif rgb.dtype == np.uint8 and dtype == np.uint16:
         colour = rgb.astype(np.uint16) * 257
     else:

@@ -21,7 +21,8 @@ import math
 import numpy as np
 from scipy import ndimage
 
-UNKNOWN = 128
+from .trimap import UNKNOWN
+
 
 
 def to_unit(alpha: np.ndarray) -> np.ndarray:

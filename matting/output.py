@@ -38,8 +38,9 @@ import numpy as np
 from .compose import Background, composite_on, cutout, estimate_foreground
 from .crop import Padding, subject_box
 from .edge_controls import decontaminate
-from .imageio import LoadedImage, quantize, save_image
+from .imageio import LoadedImage, save_image
 from .layered_psd import encode_psd, render_psd_layers
+from .pixels import quantize
 from .layered_tiff import render_layered
 
 OUTPUT_KINDS = ("cutout", "alpha", "composite", "layered")

@@ -1,9 +1,7 @@
 """Refinement of the network's matte with a trimap, brush strokes, or automatically.
 
 Public API:
-  ``normalize_trimap(trimap) -> uint8``: any 8/16-bit trimap image -> exactly 0 / 128 / 255
-      (near-black is background, near-white foreground, anything between unknown).
-  ``trimap_from_alpha(alpha, lo=0.05, hi=0.95) -> uint8`` (0 / 128 / 255).
+  ``normalize_trimap``, ``trimap_from_alpha``, ``UNKNOWN``: from ``matting.trimap`` (re-exported).
   ``trimap_from_strokes(seed_alpha, fg=None, bg=None, unknown=None) -> uint8``: the network's
       matte decides where nothing is painted; painted foreground, background and unknown
       override it.
@@ -42,10 +40,10 @@ import importlib
 import cv2
 import numpy as np
 
-from .compose import unit
+from .pixels import unit
 from .progress import CancelFn, ProgressFn, check, report
+from .trimap import UNKNOWN, normalize_trimap, trimap_from_alpha  # noqa: F401  (re-exported)
 
-UNKNOWN = 128
 MAX_UNKNOWN = 250_000  # unknown pixels solved at full resolution (~1-2 s on one core)
 SKETCH_UNKNOWN = 5_000  # ... for a preview's first look (~0.1 s; app/display.py)
 MARGIN = 24  # context pixels around the unknown pixels' bounding box
@@ -54,25 +52,6 @@ PRIOR_WEIGHT = 0.0  # weight of the network prior: no weight tried helped (bench
 AUTO_BAND = 0.0125  # automatic band half-width, fraction of the long side (bench/refine_auto.py)
 EPSILON = 1e-7  # closed-form regulariser, pymatting's default
 CG_MAX_ITER = 1000
-
-
-def normalize_trimap(trimap: np.ndarray) -> np.ndarray:
-    """A trimap image as read from disk (8- or 16-bit, maybe JPEG-noisy) -> 0 / 128 / 255."""
-    t = trimap[..., 0] if trimap.ndim == 3 else trimap
-    if t.dtype == np.uint16:
-        t = (t >> 8).astype(np.uint8)
-    out = np.full(t.shape, UNKNOWN, np.uint8)
-    out[t <= 10] = 0
-    out[t >= 245] = 255
-    return out
-
-
-def trimap_from_alpha(alpha: np.ndarray, lo: float = 0.05, hi: float = 0.95) -> np.ndarray:
-    """Unknown wherever ``lo < alpha < hi``."""
-    trimap = np.full(alpha.shape, UNKNOWN, np.uint8)
-    trimap[alpha <= lo] = 0
-    trimap[alpha >= hi] = 255
-    return trimap
 
 
 def trimap_from_strokes(seed_alpha: np.ndarray, fg: np.ndarray | None = None, bg: np.ndarray | None = None,

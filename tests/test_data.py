@@ -13,7 +13,7 @@ import torch
 from training.data import DataConfig, MattingDataset, build_dataset
 from training.data.augment import crop_window, random_crop_resize
 from training.data.compose import composite, fit_background
-from training.data.pseudo_alpha import normalise_trimap, review, trimap_from_mask
+from training.data.pseudo_alpha import trimap_from_labels, review, trimap_from_mask
 from training.data.readers import (DatasetLayoutError, read_backgrounds, read_composition1k,
                                    read_distinctions646, read_images_alphas)
 
@@ -129,7 +129,7 @@ def test_pseudo_alpha_helpers() -> None:
     mask[20:80, 20:80] = 255
     tri = trimap_from_mask(mask, band_fraction=0.03)
     assert tri[50, 50] == 255 and tri[0, 0] == 0 and tri[20, 50] == 128
-    assert set(np.unique(normalise_trimap(np.array([[1, 2, 3]], np.uint8)))) == {255, 0, 128}
+    assert set(np.unique(trimap_from_labels(np.array([[1, 2, 3]], np.uint8)))) == {255, 0, 128}
     assert review(np.zeros((10, 10), np.float32))[0].startswith("alpha mean")
 
 

@@ -120,3 +120,26 @@ def test_cli_with_baselines_side_by_side(dataset: Path, tmp_path: Path) -> None:
         assert all(0 <= r["mse"] <= 1 for r in m["rows"])
     rows = [line.split("|")[1].strip() for line in out_md.read_text().splitlines()[4:]]
     assert rows == ["u2netp", "modnet"]
+
+
+def test_a_jpeg_or_16_bit_trimap_scores_as_its_exact_png(dataset: Path) -> None:
+    """Evaluation reads trimaps with the engine's one normaliser (matting.trimap): a JPEG-noisy
+    copy and a 16-bit copy of each trimap count the same unknown pixels as the exact PNG."""
+    for kind in ("jpeg", "tiff16"):
+        (dataset / kind).mkdir()
+        for path in sorted((dataset / "trimap").glob("*.png")):
+            t = np.asarray(Image.open(path))
+            if kind == "jpeg":
+                Image.fromarray(t).save(dataset / kind / f"{path.stem}.jpg", quality=60)
+            else:
+                Image.fromarray(t.astype(np.uint16) * 257).save(dataset / kind / f"{path.stem}.tif")
+
+    def zeros(rgb: np.ndarray) -> np.ndarray:
+        return np.zeros(rgb.shape[:2], np.float32)
+
+    rows = {kind: evaluate_predictor(zeros, find_pairs(dataset / "image", dataset / "alpha", dataset / kind),
+                                     kind, progress=False).rows for kind in ("trimap", "jpeg", "tiff16")}
+    exact = [r["sad"] for r in rows["trimap"]]
+    assert all(s > 0 for s in exact)
+    assert [r["sad"] for r in rows["tiff16"]] == exact
+    assert [r["sad"] for r in rows["jpeg"]] == pytest.approx(exact, rel=0.05)

@@ -53,9 +53,9 @@ def reference(label: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
     if kind == "mask":
         target = (label > 127).astype(np.float32)
         return target, np.ones(label.shape, bool)
-    from training.data.pseudo_alpha import normalise_trimap
+    from training.data.pseudo_alpha import trimap_from_labels
 
-    trimap = normalise_trimap(label)
+    trimap = trimap_from_labels(label)
     return (trimap == 255).astype(np.float32), trimap != 128
 
 

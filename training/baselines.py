@@ -21,6 +21,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from matting.pixels import to_uint8
+
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "shared" / "models"
 THREADS = 2  # intra-op threads: this machine has 2 cores
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], np.float32)
@@ -48,7 +50,7 @@ def _rgb8(rgb: np.ndarray) -> np.ndarray:
     rgb = np.asarray(rgb)
     if rgb.ndim != 3 or rgb.shape[2] != 3:
         raise ValueError(f"expected an HxWx3 RGB array, got shape {rgb.shape}")
-    return rgb if rgb.dtype == np.uint8 else (rgb >> 8).astype(np.uint8)
+    return to_uint8(rgb)
 
 
 class U2NetP:

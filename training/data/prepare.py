@@ -45,7 +45,7 @@ from tqdm import tqdm
 from matting.files import atomic_write
 from matting.imageio import read_gray8, read_rgb8
 
-from .pseudo_alpha import closed_form_alpha, normalise_trimap, review, trimap_from_mask
+from .pseudo_alpha import closed_form_alpha, trimap_from_labels, review, trimap_from_mask
 
 DEV_COUNTS = {"pseudo_gt_portrait": 3, "pseudo_gt_animal": 3, "pets": 40, "horses": 20}
 MORE_DEV_COUNTS = {"people_ccp": 40, "plants": 60}  # by image
@@ -103,7 +103,7 @@ def process(job: Job) -> dict:
         alpha = cv2.resize(label, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
     else:
         label = cv2.resize(label, (w, h), interpolation=cv2.INTER_NEAREST)
-        trimap = normalise_trimap(label) if job.kind == "trimap" else trimap_from_mask(label, job.band)
+        trimap = trimap_from_labels(label) if job.kind == "trimap" else trimap_from_mask(label, job.band)
         try:
             alpha = closed_form_alpha(rgb, trimap)
         except Exception as exc:  # the solver can fail on degenerate trimaps

@@ -6,7 +6,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-UNKNOWN = 128
+from matting.trimap import UNKNOWN, normalize_trimap
 
 
 def trimap_from_mask(mask: np.ndarray, band_fraction: float = 0.01, min_band: int = 3) -> np.ndarray:
@@ -24,18 +24,15 @@ def trimap_from_mask(mask: np.ndarray, band_fraction: float = 0.01, min_band: in
     return trimap
 
 
-def normalise_trimap(trimap: np.ndarray) -> np.ndarray:
-    """Map a trimap to {0, 128, 255} (accepts Oxford-style 1/2/3 labels too)."""
-    values = set(np.unique(trimap).tolist())
-    if values <= {1, 2, 3}:  # Oxford-IIIT raw labels: 1 foreground, 2 background, 3 boundary
-        out = np.zeros(trimap.shape, np.uint8)
-        out[trimap == 1] = 255
-        out[trimap == 3] = UNKNOWN
+def trimap_from_labels(label: np.ndarray) -> np.ndarray:
+    """A label image as trimap: Oxford-IIIT's raw labels (1 foreground, 2 background, 3 boundary)
+    mapped to 255 / 0 / 128, any other trimap image read by ``matting.trimap.normalize_trimap``."""
+    if set(np.unique(label).tolist()) <= {1, 2, 3}:
+        out = np.zeros(label.shape, np.uint8)
+        out[label == 1] = 255
+        out[label == 3] = UNKNOWN
         return out
-    out = np.full(trimap.shape, UNKNOWN, np.uint8)
-    out[trimap < 64] = 0
-    out[trimap > 191] = 255
-    return out
+    return normalize_trimap(label)
 
 
 def closed_form_alpha(rgb: np.ndarray, trimap: np.ndarray) -> np.ndarray:
