@@ -10,7 +10,7 @@ The 24 MP test photo is made here by upscaling a real photo (default: a pseudo-G
 ../shared/data, else resources/samples/astronaut.jpg) into a temporary folder; it is not kept.
 
 Targets (issue 12): no block longer than 100 ms; matte shown within 1.5x the CLI's time; peak
-memory at most 2.5 GB. Figures measured with this script are in the issue's note and the README.
+memory at most 2.5 GB. Figures measured with this script are in docs/benchmarks.md, "App responsiveness".
 """
 from __future__ import annotations
 

@@ -22,8 +22,7 @@ picture is handed to the pane; Qt paints it in the same event-loop pass, which t
 The edge radius re-solves the band with closed-form matting (``matting.refine``), which takes
 seconds on the proxy: its draft solves the band reduced to ``matting.refine.SKETCH_UNKNOWN``
 pixels, the full picture waits for the proxy's solve (its ``proxy`` column); the other controls
-reuse its cached result. Figures are in the README section "Edge controls, views
-and layered output" and in the issue's note.
+reuse its cached result. Figures are in docs/benchmarks.md, "Edge controls".
 """
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ one run: SAD, MSE, Gradient, Connectivity and seconds per image.
     python bench/flip_average.py [--model PATH] [--images build/data/dev/image --alphas build/data/dev/alpha]
         [--max-side N] [--limit N] [--out bench/results]
 
-Writes ``OUT/flip_average.md`` (the table and the ratios the README includes).
+Writes ``OUT/flip_average.md`` (the table and the ratios docs/benchmarks.md includes).
 """
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ the split of each stem from build/data/index.json (written by ``training.data.pr
 shipped model saw the ``train`` photos, so figures on them flatter the network.
 
 The table (with the setting above it) is also written to ``--out`` (default
-``bench/results/refine_auto.md``), which ``bench/paste_results.py`` pastes into the README.
+``bench/results/refine_auto.md``), which ``bench/paste_results.py`` pastes into docs/benchmarks.md.
 
 Earlier runs of ``--split dev --bands 6 10 --priors 0 1e-3`` (with flip averaging on, as 0.2.0
 first shipped) ranked band 10 with prior 0 best, so refinement is offered (``--refine-edges``, the

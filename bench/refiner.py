@@ -10,7 +10,7 @@ unknown band (trimaps derived from each dev alpha: 0 < alpha < 1, dilated by ``-
 against it too. The model runs with the engine's defaults (on a CPU with native bfloat16: the
 network in bf16 with flip averaging) and, when those differ, in fp32 without flip as well.
 
-Writes ``OUT/refiner.md`` (the tables the README includes) and ``OUT/refiner.json``. "network
+Writes ``OUT/refiner.md`` (the tables docs/benchmarks.md includes) and ``OUT/refiner.json``. "network
 alone" is the same model file run with ``refine=False``: exactly the matte of the network the
 refiner was trained on. One model at a time, 2 CPU threads, seconds per image exclude reading.
 """

@@ -31,7 +31,7 @@ from .network.refiner import apply_strips, settled
 from .progress import CancelFn, ProgressFn, check, report
 from .weights import load_model, require_default_model
 
-DEFAULT_MAX_SIDE = 512  # see README "Working resolution" for the measured quality/time curve
+DEFAULT_MAX_SIDE = 512  # docs/benchmarks.md, "Working resolution": the measured quality/time curve
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:

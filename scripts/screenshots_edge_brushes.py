@@ -1,4 +1,4 @@
-"""The README's screenshots of the edge-aware brushes and the batch review grid, made by driving
+"""The screenshots of the edge-aware brushes (README, docs/app.md) and the batch review grid, made by driving
 the real window (offscreen) with the mouse as a designer would:
 
     QT_QPA_PLATFORM=offscreen python scripts/screenshots_edge_brushes.py [--out docs/]

@@ -28,7 +28,7 @@ PER_SOURCE = 3  # images per source, spread over its held-out ones
 # 19.14, 1.99, in fp32 without flip 16.29, 16.26, 20.12, 2.06 (0.3.1: 17.09, 15.88, 20.50, 2.16;
 # 0.3.0: 19.89, 15.70, 21.74, 1.69; 0.2.1: 28.37, 17.49, 24.03, 6.90). Ceilings about 10 % above
 # 0.3.3's figures. Plants are worse at 512 px: the flowers are 256 px photos, upscaled 2x for the
-# network (1.75x at 448; dev v2 plants 4.90 against 4.10, README)
+# network (1.75x at 448; dev v2 plants 4.90 against 4.10, MODEL_CARD.md)
 CEILING = {"people": 12.9, "vehicles": 19.1, "animals": 21.0, "plants": 3.8}
 GROUP = {"people_ccp": "people", "davis_people": "people", "davis_vehicles": "vehicles",
          "davis_animals": "animals", "plants": "plants"}
@@ -90,7 +90,7 @@ def test_shipped_model_keeps_the_astronauts_face(shipped_engine):
     """Issue 11's "no face dropped": the mean alpha over the shipped astronaut's face (the box
     bench/astronaut_face.py scores) with the engine's defaults. 0.2.1 dropped it (0.07); 0.3.3
     measured 0.90 in fp32 without flip and 0.65 with flip averaging at 512 px (0.66 at 448; the
-    mirrored photo's face comes out at about 0.4: the model is unsure of this face, README)."""
+    mirrored photo's face comes out at about 0.4: the model is unsure of this face, MODEL_CARD.md)."""
     from matting.imageio import read_rgb8
     from matting.resources import sample_path
 

@@ -3,7 +3,7 @@ metadata a user needs (what data, which dev split, the measured figures, the rec
 resolution), and write the run's log summary next to the config.
 
     python -m training.ship --run runs/lite0 [--which best] [--max-side 512] [--compare bench/results/compare.json]
-        [--summary training/logs/lite0_summary.json] [--model runs/refiner/best.safetensors]
+        [--summary docs/training_logs/lite0_summary.json] [--model runs/refiner/best.safetensors]
 
 A run that started from another model (``recipe.init``, a second stage) records that model's
 name, steps, recipe and training summary under ``init_model``. ``--model`` ships another file
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="bench/dev_v2.py JSON: its per-source means (every model it scored) go in the metadata")
     p.add_argument("--version", help="the version to ship under (a soup's file says e.g. 0.3.0-soup)")
     p.add_argument("--out", type=Path, default=MODELS_DIR / DEFAULT_MODEL_NAME)
-    p.add_argument("--summary", type=Path, default=Path("training/logs/lite0_summary.json"))
+    p.add_argument("--summary", type=Path, default=Path("docs/training_logs/lite0_summary.json"))
     args = p.parse_args(argv)
     model, meta = load_model(args.model or args.run / f"{args.which}.safetensors")
     summary = summarise_log(args.run / "log.jsonl")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import torch
 from torch import nn
 
+from . import resnext
 from .efficientnet_lite import LITE_VARIANTS, EfficientNetLite, imagenet_path
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -21,34 +21,11 @@ def dilation_flags(output_stride: int) -> tuple[bool, bool, bool]:
     return {32: (False, False, False), 16: (False, False, True), 8: (False, True, True)}[output_stride]
 
 
-def load_weights_file(module: nn.Module, path: str | Path, what: str, drop_prefixes: tuple[str, ...] = ()) -> None:
-    """Load an ImageNet state_dict file into ``module`` strictly (no pickle beyond tensors); keys
-    starting with ``drop_prefixes`` (a classifier head the trunk lacks) are left out. Every error
-    is a ``ModelFileError`` naming the file."""
-    from ..errors import ModelFileError
-
-    path = Path(path)
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise ModelFileError(f"{path}: backbone weights file not found") from None
-    except Exception as exc:  # truncated or not a state_dict
-        raise ModelFileError(f"{path}: cannot read backbone weights ({exc})") from None
-    if drop_prefixes:
-        state = {k: v for k, v in state.items() if not k.startswith(drop_prefixes)}
-    try:
-        module.load_state_dict(state, strict=True)
-    except RuntimeError as exc:
-        raise ModelFileError(f"{path}: does not match {what} ({exc})") from None
-
-
 def build_backbone(name: str, output_stride: int) -> tuple[nn.Module, tuple[float, ...], tuple[float, ...]]:
     """Returns (trunk, mean, std) for input normalisation."""
     if name in LITE_VARIANTS:
         return EfficientNetLite(output_stride, include_head=False, variant=name), TF_MEAN, TF_STD
     if name in ("resnext50_32x4d", "resnext101_32x8d"):
-        from . import resnext
-
         builder = getattr(resnext, name)
         return builder(replace_stride_with_dilation=dilation_flags(output_stride)), IMAGENET_MEAN, IMAGENET_STD
     raise ValueError(f"unknown backbone {name!r}")

@@ -1,7 +1,7 @@
 """One dataclass holds every choice of the MSIA-matte network (paper Fig. 2 and Table 3).
 
 The paper fixes the superficial-traces widths (IniST 64, SedST 256 channels, Sec. 3.2); ASPP and
-decoder widths are ours, chosen by measurement on 2 CPU cores (see README, "Speed").
+decoder widths are ours, chosen by measurement on 2 CPU cores (docs/benchmarks.md, "Speed and memory").
 """
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ class RefinerConfig(ConfigSection):
     filter's regulariser (its solution is the prior the network corrects); channels: width of the
     coefficient network's two 3x3 convs; hidden_channels: the MSIA decoder features after a 1x1.
 
-    radius 12, eps 1e-4 were chosen by measurement (``bench/refiner_window.py``, the README's
-    table): with the classic guided filter alone after the network, the Gradient error falls as
+    radius 12, eps 1e-4 were chosen by measurement (``bench/refiner_window.py``, its
+    table in docs/benchmarks.md): with the classic guided filter alone after the network, the Gradient error falls as
     the window grows to span the network's soft ramp (8.99 alone, 7.53 at r 2, 5.34 at r 12) while
     SAD rises from r 8 on; the learned coefficients win SAD back (r 8: 9.29 classic, 8.80 learned).
     """

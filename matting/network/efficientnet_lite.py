@@ -22,6 +22,8 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
+from .weights_file import load_weights_file
+
 # (repeats, kernel, stride, expand ratio, in, out): TF's efficientnet_lite blocks_args.
 LITE0_STAGES = (
     (1, 3, 1, 1, 32, 16),
@@ -174,8 +176,6 @@ class EfficientNetLite(nn.Module):
 
     def load_imagenet(self, path: str | Path) -> None:
         """Load the ImageNet state_dict file; every trunk key must match (head keys may be unused)."""
-        from .backbones import load_weights_file
-
         load_weights_file(self, path, self.variant.title, () if self.include_head else HEAD_KEYS_PREFIXES)
 
 

@@ -1,7 +1,8 @@
 """Full-resolution refinement after the MSIA network: a learned colour guided filter.
 
-The MSIA head predicts alpha at stride 4 of the working image (448 px long side by default), so
-on its own the matte has ~112 px across before it is stretched to the photo. The refiner restores
+The MSIA head predicts alpha at stride 4 of the working image (the model's recommended long side,
+``recommended_max_side`` in its file: 512 px for the shipped model), so on its own the matte has
+~128 px across before it is stretched to the photo. The refiner restores
 detail at the photo's own resolution with the local linear model of matting (Levin et al. 2008;
 He et al., guided filter, 2013): inside a small window, alpha = A . I + b, with I the RGB colour.
 

@@ -10,6 +10,8 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
+from .weights_file import load_weights_file
+
 
 def conv3x3(cin: int, cout: int, stride: int = 1, groups: int = 1, dilation: int = 1) -> nn.Conv2d:
     return nn.Conv2d(cin, cout, 3, stride, padding=dilation, groups=groups, bias=False, dilation=dilation)
@@ -102,8 +104,6 @@ class ResNeXt(nn.Module):
 
     def load_torchvision_checkpoint(self, path: str | Path) -> None:
         """Load a torchvision ImageNet state_dict file strictly (nothing is downloaded)."""
-        from .backbones import load_weights_file
-
         load_weights_file(self, path, type(self).__name__)
 
 
