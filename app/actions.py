@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import qtawesome as qta
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 
+from .style import ICON_COLOUR, ICON_DISABLED
 from .views.render import VIEW_MODES
 
 LAYOUTS = {"single": ("cutout",), "side-by-side": ("original", "cutout"), "three": ("original", "cutout", "alpha")}
@@ -49,7 +50,11 @@ class Actions:
 
 def make_action(parent, text: str, slot, shortcuts=(), icon: str | None = None, tip: str | None = None,
                 checkable: bool = False) -> QAction:
-    act = QAction(qta.icon(icon) if icon else qta.icon("mdi.circle-small"), text, parent)
+    # a checkable item shows a check mark, not an icon (Fusion marks a checked icon with a faint
+    # frame only); icons are drawn dim when the action is disabled
+    act = QAction(text, parent)
+    if not checkable:
+        act.setIcon(qta.icon(icon or "mdi.circle-small", color=ICON_COLOUR, color_disabled=ICON_DISABLED))
     keys = [QKeySequence(k) for k in (shortcuts if isinstance(shortcuts, (list, tuple)) else [shortcuts])]
     if keys:
         act.setShortcuts(keys)

@@ -14,6 +14,7 @@ from matting.compose import Background
 from matting.crop import parse_padding
 from matting.edge_controls import EdgeSettings, apply_edge_settings
 from matting.output import OutputSpec, save_output
+from matting.progress import check
 
 from .dialogs.export import ExportDialog, ExportOptions
 from .document import Document
@@ -24,6 +25,8 @@ class ExportController(QObject):
     started = Signal(str)  # status text
     exported = Signal(str)  # path written
     failed = Signal(str)
+    cancelled = Signal()  # nothing was written
+    progress = Signal(float)
 
     def __init__(self, workers: Workers, settings: QSettings, background: Callable[[], Background],
                  parent: QObject | None = None):
@@ -31,8 +34,11 @@ class ExportController(QObject):
         self.workers, self.settings, self.background = workers, settings, background
 
     def open_dialog(self, doc: Document | None, parent: QWidget | None = None) -> None:
-        if doc is None or not doc.has_matte:
-            self.failed.emit("Open a photo and wait for its matte before exporting.")
+        if doc is None:
+            self.failed.emit("Open a photo first (File > Open).")
+            return
+        if not doc.has_matte:
+            self.failed.emit(f"{doc.path.name} has no matte yet: wait for it, or Recompute (F5) if it was cancelled.")
             return
         dlg = ExportDialog(doc.path, doc.image.bit_depth, self.settings, parent)
         if dlg.exec():
@@ -60,9 +66,11 @@ class ExportController(QObject):
                     | edge.metadata())
 
         def job(progress, cancel):
-            final = apply_edge_settings(image.rgb, alpha, edge, progress=progress, cancel=cancel)
-            return save_output(path, image, final, spec, fg, metadata, "overwrite")
+            """In steps, each followed by a look at Cancel (Esc): a cancelled export writes nothing."""
+            final = apply_edge_settings(image.rgb, alpha, edge, progress=lambda f: progress(0.3 * f), cancel=cancel)
+            check(cancel)
+            return save_output(path, image, final, spec, fg, metadata, "overwrite", cancel=cancel)
 
         self.started.emit("Exporting…")
-        self.workers.start(job,
-                           on_done=lambda p: self.exported.emit(str(p)), on_failed=self.failed.emit, key="export")
+        self.workers.start(job, on_done=lambda p: self.exported.emit(str(p)), on_failed=self.failed.emit,
+                           on_progress=self.progress.emit, on_cancelled=self.cancelled.emit, key="export")

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import qtawesome as qta
-from PySide6.QtCore import QPointF, QSettings, Qt, Signal
+from PySide6.QtCore import QPointF, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QColorDialog, QDockWidget, QFileDialog, QFrame, QHBoxLayout, QInputDialog, QLabel,
-                               QMainWindow, QMessageBox, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+                               QMainWindow, QMessageBox, QProgressBar, QPushButton, QScrollArea, QSpinBox, QVBoxLayout,
+                               QWidget)
 
 from matting.colour import network_rgb
 from matting.compose import estimate_foreground
@@ -44,7 +45,9 @@ from .views.loupe import Loupe
 from .workers import Workers
 
 MAX_RECENT = 8
-USER_TASKS = ("open", "matte", "refine")  # what Esc cancels
+USER_TASKS = ("open", "matte", "refine", "export")  # what Esc cancels
+NO_PHOTO_HINT = "Open a photo (Ctrl+O) or drop one here"
+NO_MATTE_HINT = "No matte: its computation was cancelled. Recompute (F5) to make one."
 
 
 class OfferBar(QFrame):
@@ -63,6 +66,19 @@ class OfferBar(QFrame):
         row.addWidget(self.accept_button)
         row.addWidget(dismiss)
         self.hide()
+
+
+class StatusField(QLabel):
+    """A status-bar field: told apart from its neighbours by a rule, hidden while empty."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setStyleSheet("QLabel { border-left: 1px solid #5a5a5e; padding: 0 8px; }")
+        self.hide()
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.setVisible(bool(text))
 
 
 class MainWindow(QMainWindow):
@@ -95,10 +111,13 @@ class MainWindow(QMainWindow):
         self.exporter.started.connect(self._busy)
         self.exporter.exported.connect(self._exported)
         self.exporter.failed.connect(self.show_error)
+        self.exporter.cancelled.connect(self._export_cancelled)
+        self.exporter.progress.connect(self._progress)
         self._build_status()
         self._refresh_recent()
         self.set_layout(self.settings.value("view/layout", "side-by-side"))
         restore_ui_state(self, self.settings)
+        self._update_actions()
         self._load_model()
 
     # ------------------------------------------------------------------ construction
@@ -149,18 +168,33 @@ class MainWindow(QMainWindow):
         self.loupe_zoom.setSuffix("x")
         self.loupe_zoom.valueChanged.connect(self.loupe.set_magnification)
         self.loupe.set_magnification(self.loupe_zoom.value())
-        for w in (self.background_panel, self.brush_panel, self.edge_panel, self.loupe_zoom, self.loupe):
+        for w in (self.background_panel, self.brush_panel, self.edge_panel):
             layout.addWidget(w)
         layout.addStretch(1)
+        # The panels scroll, the loupe stays in view below them: the window fits a 1366 x 768
+        # screen (the Tools dock used to need 1012 px of height).
+        scroll = QScrollArea()
+        scroll.setWidget(side)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(side.sizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
+        self.tools_scroll = scroll
+        tools = QWidget()
+        column = QVBoxLayout(tools)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(scroll, 1)
+        column.addWidget(self.loupe_zoom)
+        column.addWidget(self.loupe)
         dock = QDockWidget("Tools", self)
         dock.setObjectName("tools")
-        dock.setWidget(side)
+        dock.setWidget(tools)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
 
     def _build_status(self) -> None:
         sb = self.statusBar()
-        self.size_label, self.zoom_label, self.matte_label, self.model_label = QLabel(), QLabel(), QLabel(), QLabel()
+        self.size_label, self.zoom_label, self.matte_label, self.model_label = (StatusField() for _ in range(4))
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
         self.progress.setMaximumWidth(200)
@@ -236,6 +270,7 @@ class MainWindow(QMainWindow):
         self.actions.use_file_alpha.setEnabled(has_file_alpha)
         self.offer.setVisible(has_file_alpha)
         self._update_matte_label()
+        self._update_actions()
         if project is None:
             self.compute_matte()
             return
@@ -304,6 +339,7 @@ class MainWindow(QMainWindow):
 
         self.workers.start(job, on_done=lambda r: self._matte_done(doc, holder, *r), on_failed=self.show_error,
                            on_progress=self._progress, on_cancelled=self._matte_cancelled, key="matte")
+        self._update_actions()
 
     def _matte_done(self, doc: Document, holder: EngineHolder, alpha: np.ndarray, info: dict) -> None:
         """The first matte starts the history; a later one (Recompute, a Settings change) is an
@@ -341,11 +377,15 @@ class MainWindow(QMainWindow):
         if not self.workers.is_running("open"):
             self._idle()
             self.statusBar().showMessage("Matte computation cancelled", 4000)
-        self._update_matte_label()
+        # once the task is off the books (the workers note it after this slot): the panes and the
+        # status bar then say that there is no matte and how to make one
+        QTimer.singleShot(0, self._update_matte_label)
+        QTimer.singleShot(0, self._update_actions)
 
     def _alpha_changed(self) -> None:
         """A new matte: the views first, then (once they are drawn) the edge colours, so that the
         foreground estimate does not compete with showing the matte."""
+        self._update_actions()
         self.display.matte_changed()
         self._foreground_wanted = True
         if not self.display.busy():
@@ -381,7 +421,8 @@ class MainWindow(QMainWindow):
         """Which settings the matte on screen came from, and whether they are still the current ones."""
         doc = self.doc
         if doc is None or not doc.has_matte:
-            self.matte_label.setText("")
+            cancelled = doc is not None and not self.workers.is_running("matte") and not self.workers.is_running("open")
+            self.matte_label.setText("no matte: Recompute (F5)" if cancelled else "")
             return
         info = doc.matte_info
         if doc.alpha is doc.file_alpha:
@@ -411,6 +452,28 @@ class MainWindow(QMainWindow):
     def _modes_changed(self) -> None:
         self.display.refresh(draft_first=True)
         self.loupe.update()
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        """What needs a photo or a matte is enabled only with one (issue 29, item 11); the panes
+        say what to do when there is nothing to show."""
+        doc = self.doc
+        has_doc, has_matte = doc is not None, doc is not None and doc.has_matte
+        for act in (self.actions.export, self.actions.save, self.actions.refine, self.actions.refine_edges,
+                    self.actions.reset):
+            act.setEnabled(has_matte)
+        self.actions.recompute.setEnabled(has_doc)
+        self.brush_panel.apply_button.setEnabled(has_matte)
+        self.brush_panel.reset_button.setEnabled(has_matte)
+        if not has_doc:
+            self.undo_action.setEnabled(False)
+            self.redo_action.setEnabled(False)
+        computing = self.workers.is_running("matte") or self.workers.is_running("open")
+        for pane in self.compare.panes:
+            hint = NO_PHOTO_HINT if not has_doc else ""
+            if has_doc and not has_matte and not computing and pane.mode != "original":
+                hint = NO_MATTE_HINT
+            pane.canvas.set_hint(hint)
 
     def _strokes_changed(self) -> None:
         strokes = self.doc.strokes if self.doc is not None else []
@@ -517,6 +580,10 @@ class MainWindow(QMainWindow):
         """Write the current matte as ``options`` says (no dialog), in a worker."""
         self.exporter.export(self.doc, Path(path), options)
 
+    def _export_cancelled(self) -> None:
+        self._idle()
+        self.statusBar().showMessage("Export cancelled: nothing was written", 6000)
+
     def _exported(self, path: str) -> None:
         self._idle()
         self.statusBar().showMessage(f"Exported {path}", 6000)
@@ -550,7 +617,10 @@ class MainWindow(QMainWindow):
 
     def choose_resolution(self) -> None:
         current = self.engine.max_side or (self.engine.loaded.max_side if self.engine.loaded else 512)
-        value, ok = QInputDialog.getInt(self, "Working resolution", "Long side the network sees (px):", current, 128, 4096, 32)
+        value, ok = QInputDialog.getInt(
+            self, "Working resolution",
+            "The network finds the subject on a reduced copy of the photo.\n"
+            "Size of that copy's long side, in pixels (larger: finer detail, slower):", current, 128, 4096, 32)
         if ok:
             self.set_max_side(value)
 
@@ -646,9 +716,12 @@ class MainWindow(QMainWindow):
         QMessageBox.warning(self, "MSIA Matte", message)
 
     def about(self) -> None:
+        from matting import __version__
+
+        model = self.model_label.text().removeprefix("model: ")
         QMessageBox.about(self, "About MSIA Matte",
-                          "MSIA Matte: trimap-free matting with the MSIA-matte network "
-                          "(Multi-scale Information Assembly for Image Matting).")
+                          f"MSIA Matte {__version__}\n\nTrimap-free matting with the MSIA-matte network "
+                          f"(Multi-scale Information Assembly for Image Matting).\n\nModel: {model}")
 
     def closeEvent(self, event) -> None:
         if not self.confirm_discard():

@@ -5,6 +5,9 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 
+ICON_COLOUR, ICON_DISABLED = "#e1e1e1", "#626266"
+
+
 def apply_style(app: QApplication) -> None:
     app.setStyle("Fusion")
     p = QPalette()
@@ -16,4 +19,12 @@ def apply_style(app: QApplication) -> None:
                          (QPalette.ColorRole.ToolTipText, text), (QPalette.ColorRole.Highlight, QColor(74, 163, 255)),
                          (QPalette.ColorRole.HighlightedText, QColor(0, 0, 0))):
         p.setColor(role, colour)
+    # Disabled controls must look disabled (issue 29, item 11): dimmer text and flatter buttons
+    # than the active ones, in every role a widget draws with.
+    dim, flat = QColor(118, 118, 122), QColor(44, 44, 47)
+    for role, colour in ((QPalette.ColorRole.WindowText, dim), (QPalette.ColorRole.Text, dim),
+                         (QPalette.ColorRole.ButtonText, dim), (QPalette.ColorRole.Button, flat),
+                         (QPalette.ColorRole.Base, flat), (QPalette.ColorRole.Highlight, QColor(70, 80, 95)),
+                         (QPalette.ColorRole.HighlightedText, dim), (QPalette.ColorRole.Light, flat)):
+        p.setColor(QPalette.ColorGroup.Disabled, role, colour)
     app.setPalette(p)

@@ -42,6 +42,7 @@ from .imageio import LoadedImage, save_image
 from .layered_psd import encode_psd, render_psd_layers
 from .pixels import quantize
 from .layered_tiff import render_layered
+from .progress import CancelFn, check
 
 OUTPUT_KINDS = ("cutout", "alpha", "composite", "layered")
 FORMATS = {"png": ".png", "tiff": ".tif", "webp": ".webp", "jpg": ".jpg", "psd": ".psd"}
@@ -137,11 +138,14 @@ def output_exif(exif: bytes | None) -> bytes | None:
 
 def save_output(path: str | Path, image: LoadedImage, alpha: np.ndarray, spec: OutputSpec, fg: np.ndarray | None = None,
                 metadata: dict[str, str] | None = None, on_exists: str = "overwrite",
-                protected: Iterable[str | Path] = ()) -> Path | None:
+                protected: Iterable[str | Path] = (), cancel: CancelFn = None) -> Path | None:
     """Render ``spec`` for ``image`` and write it atomically; None when ``on_exists="skip"`` found
-    the file already there. The photo itself is always protected."""
-    return write_output(path, image, render_output(image.rgb, alpha, spec, fg, image.icc_profile), spec,
-                        {**(metadata or {}), **crop_metadata(alpha, spec)}, on_exists, protected)
+    the file already there. The photo itself is always protected. ``cancel`` is asked between
+    rendering and writing: a cancelled output writes nothing (raises ``Cancelled``)."""
+    array = render_output(image.rgb, alpha, spec, fg, image.icc_profile)
+    check(cancel)
+    return write_output(path, image, array, spec, {**(metadata or {}), **crop_metadata(alpha, spec)}, on_exists,
+                        protected)
 
 
 def crop_metadata(alpha: np.ndarray, spec: OutputSpec) -> dict[str, str]:

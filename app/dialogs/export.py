@@ -133,12 +133,19 @@ class ExportDialog(QDialog):
             self.path.setText(str(current.with_suffix(EXT[fmt])))
         self.problem.clear()
 
+    def _show_problem(self, text: str) -> None:
+        """The reason in words, the dialog grown to show all of it (a wrapped label does not
+        grow its dialog by itself: the text was cut off)."""
+        self.problem.setText(text)
+        self.layout().activate()
+        self.resize(self.width(), max(self.height(), self.sizeHint().height()))
+
     def follow_path(self) -> bool:
         """The name decides the format when it has a known extension, and gets the format's
         extension when it has none. False (with the reason shown) when the name cannot work."""
         text = self.path.text().strip()
         if not text:
-            self.problem.setText("Type a file name or choose one with Browse…")
+            self._show_problem("Type a file name or choose one with Browse…")
             return False
         path = Path(text)
         if not path.suffix:
@@ -146,18 +153,18 @@ class ExportDialog(QDialog):
             return True
         fmt = format_for_suffix(path.suffix)
         if fmt is None:
-            self.problem.setText(f"{path.name}: {path.suffix} is not a format MSIA Matte writes; "
+            self._show_problem(f"{path.name}: {path.suffix} is not a format MSIA Matte writes; "
                                  "use .png, .tif, .webp, .jpg (composites only) or .psd (layered only).")
             return False
         if fmt == "jpg" and self.what.currentData() != "composite":
-            self.problem.setText(f"{path.name}: JPEG has no transparency, so it can only hold a composite on a "
+            self._show_problem(f"{path.name}: JPEG has no transparency, so it can only hold a composite on a "
                                  "background. Choose “Composite on background”, or a .png, .tif or .webp name.")
             return False
         if fmt not in LAYERED_FORMATS and self.what.currentData() == "layered":
-            self.problem.setText(f"{path.name}: a layered output is a Photoshop PSD or a TIFF; name it .psd or .tif")
+            self._show_problem(f"{path.name}: a layered output is a Photoshop PSD or a TIFF; name it .psd or .tif")
             return False
         if fmt == "psd" and self.what.currentData() != "layered":
-            self.problem.setText(f"{path.name}: a PSD holds the layered output; choose “Layered”, or another name.")
+            self._show_problem(f"{path.name}: a PSD holds the layered output; choose “Layered”, or another name.")
             return False
         if fmt != self.format.currentData():
             self.format.setCurrentIndex(self.format.findData(fmt))  # _update keeps the typed name
@@ -180,11 +187,11 @@ class ExportDialog(QDialog):
             try:
                 parse_padding(self.padding.text())
             except ValueError as exc:
-                self.problem.setText(str(exc))
+                self._show_problem(str(exc))
                 return
         target = self.target()
         if target.resolve() == self.source.resolve():
-            self.problem.setText(f"{target}: that is the photo itself; choose another file.")
+            self._show_problem(f"{target}: that is the photo itself; choose another file.")
             return
         if target.exists():
             answer = QMessageBox.question(self, "Export", f"{target} exists. Replace it?")

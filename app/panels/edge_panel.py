@@ -60,7 +60,8 @@ class EdgePanel(QGroupBox):
         self.opacity = QSlider(Qt.Orientation.Horizontal)
         self.opacity.setRange(0, 100)
         self.opacity.setValue(50)
-        self.opacity.setToolTip("Opacity of the overlay's red and of the onion skin's cut-away photo")
+        self.opacity.setToolTip("How much the cut-away area is covered: by the overlay's red, or by the onion "
+                                "skin's checkerboard (100 %: the cut-away photo hidden; 0 %: shown whole)")
         self.opacity_label = QLabel()
         self.opacity.valueChanged.connect(self._opacity_moved)
         self._opacity_moved(self.opacity.value())

@@ -76,8 +76,27 @@ class ImageCanvas(QGraphicsView):
         self._stroke: list[QPointF] | None = None
         self._space = False
         self._syncing = False
+        self.hint = ""  # a line drawn over the pane ("Open or drop a photo"), empty: none
         self.horizontalScrollBar().valueChanged.connect(self._emit_view)
         self.verticalScrollBar().valueChanged.connect(self._emit_view)
+
+    def set_hint(self, text: str) -> None:
+        if text != self.hint:
+            self.hint = text
+            self.viewport().update()
+
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
+        if not self.hint:
+            return
+        painter.save()
+        painter.resetTransform()  # viewport coordinates: centred in the pane at any zoom
+        area = self.viewport().rect()
+        box = painter.fontMetrics().boundingRect(area.adjusted(20, 0, -20, 0), Qt.TextFlag.TextWordWrap, self.hint)
+        box.moveCenter(area.center())
+        painter.fillRect(box.adjusted(-14, -10, 14, 10), QColor(30, 30, 32, 210))
+        painter.setPen(QColor(225, 225, 225))
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.hint)
+        painter.restore()
 
     # ---- content
     def set_content_size(self, width: int, height: int) -> None:

@@ -7,7 +7,7 @@ import math
 from typing import Callable
 
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt
-from PySide6.QtGui import QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
 from .canvas import checker_brush
@@ -59,6 +59,13 @@ class Loupe(QWidget):
                 p.fillRect(target, self._checker)
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
             p.drawImage(target, image, QRectF(image.rect()))
+        else:
+            p.fillRect(self.rect(), QColor(58, 58, 61))
+            p.setPen(QColor(170, 170, 170))
+            p.drawText(self.rect().adjusted(10, 0, -10, 0), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                       "The loupe shows the pixels under the cursor")
+            p.end()
+            return
         p.setPen(QPen(Qt.GlobalColor.white, 1))
         c = self.rect().center()
         p.drawLine(c.x() - 8, c.y(), c.x() + 8, c.y())
