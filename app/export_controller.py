@@ -33,14 +33,15 @@ class ExportController(QObject):
         super().__init__(parent)
         self.workers, self.settings, self.background = workers, settings, background
 
-    def open_dialog(self, doc: Document | None, parent: QWidget | None = None) -> None:
+    def open_dialog(self, doc: Document | None, parent: QWidget | None = None, folder: Path | None = None) -> None:
+        """The Export dialog; ``folder``: where it proposes to write (default: the last export's)."""
         if doc is None:
             self.failed.emit("Open a photo first (File > Open).")
             return
         if not doc.has_matte:
             self.failed.emit(f"{doc.path.name} has no matte yet: wait for it, or Recompute (F5) if it was cancelled.")
             return
-        dlg = ExportDialog(doc.path, doc.image.bit_depth, self.settings, parent)
+        dlg = ExportDialog(doc.path, doc.image.bit_depth, self.settings, parent, folder)
         if dlg.exec():
             self.export(doc, dlg.target(), dlg.options())
 
@@ -60,16 +61,27 @@ class ExportController(QObject):
         except ValueError as exc:
             self.failed.emit(f"{path}: {exc}")
             return
+        self.write(doc, [(Path(path), spec, {})])
+
+    def write(self, doc: Document, targets: list[tuple[Path, OutputSpec, dict[str, str]]]) -> None:
+        """Write ``doc``'s current matte, its edge settings applied once at full resolution, to
+        each (path, spec, extra metadata) of ``targets``, in one worker; ``exported`` says the
+        last path."""
         image, alpha, edge = doc.image, doc.alpha, doc.edge
         fg = doc.foreground if doc.foreground_matches(alpha) and not edge.changes_alpha else None
         metadata = ({k: str(v) for k, v in doc.matte_info.items() if k != "path"} | {"software": "MSIA Matte"}
                     | edge.metadata())
 
         def job(progress, cancel):
-            """In steps, each followed by a look at Cancel (Esc): a cancelled export writes nothing."""
+            """In steps, each followed by a look at Cancel (Esc): a cancelled export writes nothing
+            more."""
             final = apply_edge_settings(image.rgb, alpha, edge, progress=lambda f: progress(0.3 * f), cancel=cancel)
-            check(cancel)
-            return save_output(path, image, final, spec, fg, metadata, "overwrite", cancel=cancel)
+            written = None
+            for i, (path, spec, extra) in enumerate(targets):
+                check(cancel)
+                written = save_output(path, image, final, spec, fg, metadata | extra, "overwrite", cancel=cancel)
+                progress(0.3 + 0.7 * (i + 1) / len(targets))
+            return written
 
         self.started.emit("Exporting…")
         self.workers.start(job, on_done=lambda p: self.exported.emit(str(p)), on_failed=self.failed.emit,

@@ -8,6 +8,7 @@ Split out: the engine and its settings (engine_holder.py), actions and menus (ac
 from __future__ import annotations
 
 import gc
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,7 @@ from matting.progress import check
 from .actions import LAYOUTS, build_actions
 from .dialogs.batch import BatchDialog
 from .dialogs.export import ExportOptions
+from .dialogs.review_grid import BatchReturn
 from .display import DisplayPipeline, make_proxy_rgb
 from .document import Document, Stroke, offered_alpha
 from .edits import REFINE_EDGES, STROKES, Edit, apply_edit, replay
@@ -87,6 +89,7 @@ class MainWindow(QMainWindow):
     refined = Signal()
     exported = Signal(str)
     projectSaved = Signal(str)
+    batchOutputSaved = Signal(str)  # the input photo whose batch outputs were written again
     failed = Signal(str)
 
     def __init__(self, settings: QSettings | None = None, model: str | None = None, device: str | None = None,
@@ -137,11 +140,16 @@ class MainWindow(QMainWindow):
         self.edge_brushes.failed.connect(self.show_error)
         self.offer = OfferBar("This file already has transparency.", "Use its alpha as the matte")
         self.offer.accept_button.clicked.connect(self.use_file_alpha)
+        self.batch_bar = OfferBar("", "Save to the batch's outputs")
+        self.batch_bar.accept_button.clicked.connect(self.save_to_batch)
+        self.batch_return: BatchReturn | None = None  # the open photo came from a batch review
+        self._batch_saving: str | None = None  # the photo whose batch outputs are being written
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.offer)
+        layout.addWidget(self.batch_bar)
         layout.addWidget(self.compare, 1)
         self.setCentralWidget(central)
 
@@ -266,6 +274,7 @@ class MainWindow(QMainWindow):
         self.display.set_document(doc, proxy_rgb)
         self._strokes_changed()
         self.loupe.follow(QPointF(w / 2, h / 2))
+        self._offer_batch_return(image.path)
         has_file_alpha = doc.file_alpha is not None
         self.actions.use_file_alpha.setEnabled(has_file_alpha)
         self.offer.setVisible(has_file_alpha)
@@ -574,17 +583,53 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ export
     def export_dialog(self) -> None:
-        self.exporter.open_dialog(self.doc, self)
+        """File > Export; a photo from a batch review proposes its batch's output folder."""
+        target = self._batch_target()
+        self.exporter.open_dialog(self.doc, self, next(iter(target.outputs.values())).parent if target else None)
+
+    def edit_from_batch(self, target: BatchReturn) -> None:
+        """The review grid's "Open for editing": the photo, with where the batch wrote it."""
+        self.batch_return = target
+        self.open_path(target.input)
+
+    def _batch_target(self) -> BatchReturn | None:
+        t = self.batch_return
+        return t if t is not None and self.doc is not None and t.outputs and self.doc.path == t.input else None
+
+    def _offer_batch_return(self, path: Path) -> None:
+        target = self.batch_return if self.batch_return is not None and self.batch_return.input == path else None
+        self.batch_return = target
+        if target is not None:
+            names = ", ".join(p.name for p in target.outputs.values())
+            self.batch_bar.label.setText(f"From the batch review: fix the matte, then save it over {names}.")
+        self.batch_bar.setVisible(target is not None)
+
+    def save_to_batch(self) -> None:
+        """Write the fixed matte over the batch's outputs of this photo, rendered as the batch
+        rendered them (its formats, depth, background, crop) with the document's edge settings;
+        the review grid then shows the new thumbnail."""
+        target, doc = self._batch_target(), self.doc
+        if target is None or not doc.has_matte:
+            return
+        options = target.options
+        targets = [(path, replace(options.spec(kind), decontaminate=doc.edge.decontaminate), options.settings(kind))
+                   for kind, path in target.outputs.items()]
+        self._batch_saving = str(target.input)  # _exported tells the grid
+        self.exporter.write(doc, targets)
 
     def export_to(self, path: str | Path, options: ExportOptions) -> None:
         """Write the current matte as ``options`` says (no dialog), in a worker."""
         self.exporter.export(self.doc, Path(path), options)
 
     def _export_cancelled(self) -> None:
+        self._batch_saving = None
         self._idle()
         self.statusBar().showMessage("Export cancelled: nothing was written", 6000)
 
     def _exported(self, path: str) -> None:
+        if self._batch_saving is not None:
+            key, self._batch_saving = self._batch_saving, None
+            self.batchOutputSaved.emit(key)
         self._idle()
         self.statusBar().showMessage(f"Exported {path}", 6000)
         self.exported.emit(path)
@@ -592,6 +637,8 @@ class MainWindow(QMainWindow):
     def batch_dialog(self) -> BatchDialog:
         dlg = BatchDialog(self.engine.fresh, self.background_panel.background(), self.settings, self.workers, self)
         dlg.openRequested.connect(self.open_path)
+        dlg.editRequested.connect(self.edit_from_batch)
+        self.batchOutputSaved.connect(dlg.output_saved)
         dlg.show()
         return dlg
 
@@ -708,6 +755,7 @@ class MainWindow(QMainWindow):
             self.workers.cancel(key)
 
     def show_error(self, message: str) -> None:
+        self._batch_saving = None
         self._idle()
         self.failed.emit(message)
         if self.property("quiet_errors"):

@@ -32,22 +32,20 @@ def styled():
     app.setStyle(style)
 
 
-def _modal_text(qtbot, trigger) -> str:
-    """Run ``trigger`` (which opens a modal dialog), read the dialog's text and close it."""
-    seen: list[str] = []
+def read_modal(trigger, read=lambda box: box.labelText() if isinstance(box, QInputDialog) else box.text()):
+    """Run ``trigger`` (which opens a modal dialog), ``read(dialog)`` once it is open, close it;
+    returns what ``read`` returned."""
+    seen: list = []
 
-    def read() -> None:
+    def look() -> None:
         box = QApplication.activeModalWidget()
         if box is None:
-            QTimer.singleShot(10, read)
+            QTimer.singleShot(10, look)
             return
-        if isinstance(box, QInputDialog):
-            seen.append(box.labelText())
-        else:
-            seen.append(box.text())
+        seen.append(read(box))
         box.reject()
 
-    QTimer.singleShot(10, read)
+    QTimer.singleShot(10, look)
     trigger()
     return seen[0]
 
@@ -92,8 +90,8 @@ def test_about_names_the_version_and_resolution_is_asked_in_plain_words(qtbot, e
 
     w = empty
     w.setProperty("quiet_errors", False)
-    assert __version__ in _modal_text(qtbot, w.about)
-    text = _modal_text(qtbot, w.choose_resolution)
+    assert __version__ in read_modal(w.about)
+    text = read_modal(w.choose_resolution)
     assert "network sees" not in text and "larger: finer detail, slower" in text
 
 

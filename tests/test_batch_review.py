@@ -136,3 +136,43 @@ def test_the_cli_batch_takes_the_same_bit_depth_and_quality(tmp_path, photos, sm
     assert all("quality=30" in Image.open(p).info["comment"].decode() for p in (tmp_path / "j").glob("*.jpg"))
     r = cli("batch", str(photos), str(tmp_path / "bad"), "--format", "jpg", "--outputs", "composite", "--quality", "0")
     assert r.returncode == 2 and "quality" in r.stderr
+
+
+def test_a_photo_fixed_from_the_review_goes_back_to_its_batch_output(qtbot, win, photos, tmp_path) -> None:
+    """Issue 29, item 13: "Open for editing", fix the matte, save: the batch's own output file is
+    written again (not the last export folder) and the grid's thumbnail follows; the selection is a
+    frame, the thumbnail judged is not tinted."""
+    from app.dialogs.review_grid import SELECTION_STYLE
+
+    out = tmp_path / "out"
+    dlg = _dialog(win, photos, ("cutout", "alpha"), "png")
+    report = _run(qtbot, dlg, out)
+    grid = dlg.review
+    qtbot.waitUntil(lambda: grid.thumbnails_done == 3, timeout=TIMEOUT)
+    assert grid.grid.styleSheet() == SELECTION_STYLE
+    row = next(i for i in range(3) if Path(grid.grid.item(i).data(Qt.ItemDataRole.UserRole)).name == "coffee.jpg")
+    item = grid.grid.item(row)
+    icon = item.icon()
+    assert icon.pixmap(64, 64, icon.Mode.Selected).toImage() == icon.pixmap(64, 64, icon.Mode.Normal).toImage()
+    grid.grid.setCurrentRow(row)
+    with qtbot.waitSignal(win.matteReady, timeout=TIMEOUT):
+        QTest.mouseClick(grid.open_button, Qt.MouseButton.LeftButton)
+    result = next(r for r in report.results if Path(r.input).name == "coffee.jpg")
+    assert win.doc.path == Path(result.input) and win.batch_bar.isVisible()
+    before = item.data(Qt.ItemDataRole.UserRole + 1).toImage()
+    win.doc.apply_refinement(np.zeros_like(win.doc.alpha))  # the fix: (here) nothing is the subject
+    with qtbot.waitSignal(win.batchOutputSaved, timeout=TIMEOUT):
+        QTest.mouseClick(win.batch_bar.accept_button, Qt.MouseButton.LeftButton)
+    alpha_file = next(Path(o) for o in result.outputs if o.endswith("_alpha.png"))
+    cutout_file = next(Path(o) for o in result.outputs if o.endswith("_cutout.png"))
+    assert np.asarray(Image.open(alpha_file)).max() == 0
+    assert np.asarray(Image.open(cutout_file))[..., 3].max() == 0
+    assert sorted(p.name for p in out.iterdir() if p.suffix == ".png") == sorted(
+        Path(o).name for r in report.results for o in r.outputs)  # nothing written beside them
+    qtbot.waitUntil(lambda: item.data(Qt.ItemDataRole.UserRole + 1) is not None
+                    and item.data(Qt.ItemDataRole.UserRole + 1).toImage() != before, timeout=TIMEOUT)
+    # and Export proposes the batch's folder, not the last export folder
+    win.settings.setValue("export/folder", str(tmp_path / "elsewhere"))
+    from .test_app_walkthrough import read_modal
+
+    assert read_modal(win.actions.export.trigger, lambda dlg: Path(dlg.path.text())).parent == out

@@ -37,6 +37,7 @@ class _Relay(QObject):
 class BatchDialog(QDialog):
     finished_report = Signal(object)  # BatchReport
     openRequested = Signal(str)  # a photo to edit in the main window (from the review grid)
+    editRequested = Signal(object)  # the same as a review_grid.BatchReturn (where the batch wrote it)
 
     def __init__(self, make_engine, background: Background, settings: QSettings, workers: Workers,
                  parent: QWidget | None = None):
@@ -121,6 +122,7 @@ class BatchDialog(QDialog):
         self.review_button.clicked.connect(self.open_review)
         buttons.insertWidget(2, self.review_button)
         self.review: ReviewGrid | None = None
+        self.batch_options: BatchOptions | None = None  # what the last batch ran with
         self.relay = _Relay()
         self.relay.fileDone.connect(self._file_done)
         self._update_enabled()
@@ -229,6 +231,7 @@ class BatchDialog(QDialog):
                            ("quality", options.quality), ("background", self.background_box.currentData()),
                            ("background_color", self.custom_color.name()), ("background_image", self.background_image)):
             self.settings.setValue(f"batch/{key}", value)
+        self.batch_options = options
         self.files.clear()
         self.progress.setRange(0, max(1, len(items)))
         self.progress.setValue(0)
@@ -276,10 +279,16 @@ class BatchDialog(QDialog):
             return None
         if self.review is not None:
             self.review.close()
-        self.review = ReviewGrid(self.report, self.outdir.text(), self.workers, self)
+        self.review = ReviewGrid(self.report, self.outdir.text(), self.workers, self, self.batch_options)
         self.review.openRequested.connect(self.openRequested)
+        self.review.editRequested.connect(self.editRequested)
         self.review.show()
         return self.review
+
+    def output_saved(self, key: str) -> None:
+        """A photo fixed in the main window went back to this batch's outputs."""
+        if self.review is not None:
+            self.review.output_saved(key)
 
     def _failed(self, message: str) -> None:
         self.say(message)

@@ -38,10 +38,11 @@ class ExportOptions:
 
 
 class ExportDialog(QDialog):
-    def __init__(self, source: Path, input_bit_depth: int, settings: QSettings, parent: QWidget | None = None):
+    def __init__(self, source: Path, input_bit_depth: int, settings: QSettings, parent: QWidget | None = None,
+                 folder: Path | None = None):
         super().__init__(parent)
         self.setWindowTitle("Export")
-        self.settings, self.source = settings, source
+        self.settings, self.source, self.folder = settings, source, folder
         form = QFormLayout(self)
         self.what = QComboBox()
         for key, label in WHAT:
@@ -105,7 +106,7 @@ class ExportDialog(QDialog):
 
     def _default_path(self) -> str:
         o = self.options()
-        folder = Path(self.settings.value("export/folder", str(self.source.parent)))
+        folder = self.folder or Path(self.settings.value("export/folder", str(self.source.parent)))
         return str(folder / f"{self.source.stem}_{o.what}{EXT[o.format]}")
 
     def _update(self, *_args) -> None:

@@ -2,10 +2,16 @@
 accepted (marked done) or opened in the main window for editing. Thumbnails are made in workers
 (the outputs are read back from disk, transparent ones drawn over a checkerboard); what was
 accepted is kept in ``msia-review.json`` in the output folder (written atomically), so the
-review can be resumed after a break."""
+review can be resumed after a break.
+
+An image opened for editing carries where the batch wrote it (``BatchReturn``): the window offers
+to save the fix over those outputs, rendered as the batch rendered them, and the grid then shows
+the new thumbnail (``output_saved``). The selection is a frame around a thumbnail, never a tint
+over the image being judged."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +22,7 @@ from PySide6.QtWidgets import (QDialog, QHBoxLayout, QLabel, QListView, QListWid
 
 import qtawesome as qta
 
-from matting.batch import BatchReport
+from matting.batch import BatchOptions, BatchReport
 from matting.errors import MattingError
 from matting.files import atomic_write
 
@@ -26,6 +32,28 @@ from ..workers import Workers
 THUMB = 180  # px, the long side of a thumbnail
 REVIEW_FILE = "msia-review.json"
 PREFERRED = ("_cutout", "_composite", "_alpha")  # which output of a photo the thumbnail shows
+SELECTION_STYLE = ("QListWidget { selection-background-color: transparent; selection-color: #ffffff; } "
+                   "QListWidget::item { border: 3px solid transparent; border-radius: 4px; } "
+                   "QListWidget::item:selected { background: transparent; border-color: #4aa3ff; color: #ffffff; }")
+
+
+@dataclass(frozen=True)
+class BatchReturn:
+    """A batch's photo opened for editing: the outputs the batch wrote for it (kind -> path) and
+    the options it wrote them with."""
+
+    input: Path
+    outputs: dict[str, Path]
+    options: BatchOptions
+
+    @classmethod
+    def of(cls, input_path: str, outputs: list[str], options: BatchOptions) -> "BatchReturn":
+        kinds = {}
+        for out in outputs:
+            kind = next((k for k in options.outputs if out.endswith(options.suffix(k))), None)
+            if kind is not None:
+                kinds[kind] = Path(out)
+        return cls(Path(input_path), kinds, options)
 
 
 def thumbnail_pixels(path: str | Path, side: int = THUMB) -> np.ndarray:
@@ -56,10 +84,13 @@ def shown_output(outputs: list[str]) -> str | None:
 
 class ReviewGrid(QDialog):
     openRequested = Signal(str)  # the input photo to edit in the main window
+    editRequested = Signal(object)  # BatchReturn: the same, with where the batch wrote it (options given)
     accepted_changed = Signal()
 
-    def __init__(self, report: BatchReport, outdir: str | Path, workers: Workers, parent: QWidget | None = None):
+    def __init__(self, report: BatchReport, outdir: str | Path, workers: Workers, parent: QWidget | None = None,
+                 options: BatchOptions | None = None):
         super().__init__(parent)
+        self.options = options
         self.setWindowTitle("Review the batch")
         self.resize(980, 640)
         self.outdir, self.workers = Path(outdir), workers
@@ -76,6 +107,7 @@ class ReviewGrid(QDialog):
         self.grid.setMovement(QListView.Movement.Static)
         self.grid.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
         self.grid.setWordWrap(True)
+        self.grid.setStyleSheet(SELECTION_STYLE)
         self.grid.itemDoubleClicked.connect(lambda item: self.open_item(item))
         layout.addWidget(self.grid, 1)
         buttons = QHBoxLayout()
@@ -143,8 +175,21 @@ class ReviewGrid(QDialog):
                 break
 
     def open_item(self, item: QListWidgetItem | None) -> None:
-        if item is not None:
-            self.openRequested.emit(item.data(Qt.ItemDataRole.UserRole))
+        if item is None:
+            return
+        key = item.data(Qt.ItemDataRole.UserRole)
+        if self.options is not None:
+            outputs = next(r.outputs for r in self.results if r.input == key)
+            self.editRequested.emit(BatchReturn.of(key, outputs, self.options))
+        else:
+            self.openRequested.emit(key)
+
+    def output_saved(self, key: str) -> None:
+        """A fixed image went back to its outputs: its thumbnail is made again from them."""
+        result = next((r for r in self.results if r.input == key), None)
+        if result is not None:
+            self.items[key].setData(Qt.ItemDataRole.UserRole + 1, None)
+            self._load_thumbnail(key, shown_output(result.outputs))
 
     def keyPressEvent(self, event) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
@@ -166,7 +211,9 @@ class ReviewGrid(QDialog):
         if pixmap is not None:
             if done:
                 pixmap = _badged(pixmap)
-            item.setIcon(QIcon(pixmap))
+            icon = QIcon(pixmap)
+            icon.addPixmap(pixmap, QIcon.Mode.Selected)  # selected: framed, not tinted
+            item.setIcon(icon)
         item.setText(("✓ " if done else "") + Path(key).name)
 
     def _load_accepted(self) -> set[str]:
