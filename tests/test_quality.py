@@ -47,14 +47,21 @@ def scores(shipped_engine):
         tri = soft_band_trimap(gt)
         rows.append({"stem": stem, "sad": sad(refined, gt), "grad": gradient_error(refined, gt),
                      "band_grad": gradient_error(refined, gt, tri), "band_grad_coarse": gradient_error(coarse, gt, tri),
-                     "band_sad": sad(refined, gt, tri), "band_sad_coarse": sad(coarse, gt, tri)})
+                     "band_sad": sad(refined, gt, tri), "band_sad_coarse": sad(coarse, gt, tri),
+                     "sad_trivial": min(sad(np.zeros_like(refined), gt), sad(np.ones_like(refined), gt))})
     for r in rows:
         print({k: (round(v, 2) if isinstance(v, float) else v) for k, v in r.items()})
     return rows
 
 
-def test_six_held_out_photos(scores):
-    assert len(scores) == 6
+def test_every_held_out_photo_is_cut_out_far_better_than_a_blank_matte(scores):
+    """No photo is given up on: each of the six (3 portraits, 3 animals) has a matte whose SAD is
+    under half the better of the two trivial mattes (all background, all subject); a mean under
+    the ceiling could hide one photo the model misses entirely. (0.3.3, fp32 without flip: 0.08
+    to 0.32 of the blank matte's SAD; the two portraits with a busy background are the 0.32s.)"""
+    assert sorted(r["stem"] for r in scores) == sorted(stem for stem, _i, _a in held_out()) and len(scores) == 6
+    for r in scores:
+        assert r["sad"] < r["sad_trivial"] / 2, f"{r['stem']}: SAD {r['sad']:.1f}, blank matte {r['sad_trivial']:.1f}"
 
 
 def test_shipped_model_stays_under_its_ceiling(scores):

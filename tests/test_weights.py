@@ -29,9 +29,24 @@ def test_round_trip_keeps_outputs_and_metadata(tmp_path, small_model) -> None:
         assert torch.equal(small_model(x), full(x))
 
 
-def test_no_pickle_in_the_file(tmp_path, small_model) -> None:
-    raw = (save_model(small_model, tmp_path / "m.safetensors")).read_bytes()
-    assert b"\x80\x04" not in raw[:8] and raw[8:9] == b"{"  # a JSON header, not a pickle stream
+def test_the_file_is_a_json_header_and_raw_tensors_never_a_pickle(tmp_path, small_model) -> None:
+    """The safetensors layout, read by hand: an 8-byte header length, a JSON header naming every
+    tensor with its dtype, shape and byte range, then the raw bytes, exactly covered by those
+    ranges: no byte of the file is anything else (no pickle, no code)."""
+    import json
+    import struct
+
+    path = save_model(small_model, tmp_path / "m.safetensors")
+    raw = path.read_bytes()
+    (n,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8 : 8 + n])
+    tensors = {k: v for k, v in header.items() if k != "__metadata__"}
+    assert set(tensors) == set(small_model.state_dict())
+    assert {v["dtype"] for v in tensors.values()} <= {"F16", "F32", "I64"}
+    spans = sorted(tuple(v["data_offsets"]) for v in tensors.values())
+    assert spans[0][0] == 0 and spans[-1][1] == len(raw) - 8 - n
+    assert all(a[1] == b[0] for a, b in zip(spans, spans[1:]))  # contiguous, no hidden bytes
+    assert json.loads(header["__metadata__"]["msia"])["config"]["aspp_channels"] == 32
 
 
 def test_truncated_file_is_named(tmp_path, small_model) -> None:
