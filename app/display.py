@@ -52,6 +52,7 @@ from PySide6.QtGui import QImage
 from matting.colour import colour_in_profile
 from matting.compose import Background, background_plate
 from matting.pixels import to_uint8
+from matting.sizing import long_side_size
 from matting.edge_controls import EdgeSettings, apply_edge_settings, decontaminate, edge_band, resolve_band
 from matting.progress import check
 from matting.refine import SKETCH_UNKNOWN
@@ -69,8 +70,7 @@ RENDER_PRIORITY = 5  # display work goes before queued matte and foreground work
 
 def proxy_size(width: int, height: int, side: int = PROXY_SIDE) -> tuple[int, int]:
     """(w, h) of the proxy: the long side at most ``side``, aspect kept."""
-    s = min(1.0, side / max(width, height))
-    return max(1, round(width * s)), max(1, round(height * s))
+    return long_side_size(width, height, side)
 
 
 def reduce(array: np.ndarray, size: tuple[int, int]) -> np.ndarray:

@@ -36,6 +36,7 @@ from matting.imageio import load_image, read_gray, save_alpha
 from matting.metrics import sad, to_unit
 from matting.quick_select import METHODS, quick_select, rasterise_stroke
 from matting.refine import normalize_trimap, refine_with_strokes, refine_with_trimap
+from matting.sizing import fit_long_side
 
 DATA = ROOT.parent / "shared" / "data" / "photos"
 MIN_AREA = 40  # px: smaller wrong regions are left alone (a designer would not stroke them)
@@ -147,11 +148,7 @@ def main() -> None:
     for path in photos:
         rgb = load_image(path).rgb
         trimap = normalize_trimap(read_gray(args.trimaps / f"{path.stem}.png"))
-        s = min(1.0, args.max_long / max(rgb.shape[:2]))
-        if s < 1:
-            size = (round(rgb.shape[1] * s), round(rgb.shape[0] * s))
-            rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
-            trimap = cv2.resize(trimap, size, interpolation=cv2.INTER_NEAREST)
+        rgb, trimap = fit_long_side(rgb, args.max_long), fit_long_side(trimap, args.max_long, cv2.INTER_NEAREST)
         ref, network = reference_and_network(path.stem, rgb, trimap, args.cache, engine)
         stems.append(path.stem)
         line = [f"{path.stem} ({rgb.shape[1]}x{rgb.shape[0]}): network SAD {sad(network, ref):.2f}"]

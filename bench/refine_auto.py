@@ -38,6 +38,7 @@ from matting.evaluation import find_pairs
 from matting.imageio import load_image, read_gray
 from matting.metrics import mse, sad, to_unit
 from matting.refine import refine_auto
+from matting.sizing import fit_long_side
 
 DATA = ROOT.parent / "shared" / "data" / "pseudo_gt"
 
@@ -88,8 +89,7 @@ def main() -> None:
         rows[f"auto band {b}, prior {pr:g}"] = []
     for pair in pairs:
         rgb = load_image(pair.image).rgb
-        s = min(1.0, args.max_long / max(rgb.shape[:2]))
-        rgb = cv2.resize(rgb, None, fx=s, fy=s, interpolation=cv2.INTER_AREA) if s < 1 else rgb
+        rgb = fit_long_side(rgb, args.max_long)
         gt = cv2.resize(to_unit(read_gray(pair.alpha)).astype(np.float32), rgb.shape[1::-1], interpolation=cv2.INTER_AREA)
         alpha = simulated_network(gt) if predict is None else predict(rgb)
         rows["network"].append((sad(alpha, gt), mse(alpha, gt), 0.0))

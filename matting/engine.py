@@ -29,6 +29,7 @@ from .guidance import Strokes
 from .limits import MAX_SIDE_RANGE
 from .network.refiner import apply_strips, settled
 from .progress import CancelFn, ProgressFn, check, report
+from .sizing import long_side_size
 from .weights import load_model, require_default_model
 
 DEFAULT_MAX_SIDE = 512  # docs/benchmarks.md, "Working resolution": the measured quality/time curve
@@ -82,8 +83,8 @@ def to_float_rgb(rgb: np.ndarray) -> np.ndarray:
 
 def working_size(height: int, width: int, max_side: int) -> tuple[int, int]:
     """(h, w) with the long side equal to ``max_side`` and the aspect kept."""
-    scale = max_side / max(height, width)
-    return max(1, round(height * scale)), max(1, round(width * scale))
+    w, h = long_side_size(width, height, max_side, enlarge=True)
+    return h, w
 
 
 class MattingEngine:

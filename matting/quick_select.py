@@ -3,6 +3,7 @@ re-solve a refine-edge stroke asks for. NumPy and OpenCV only (no Qt); the app r
 workers, ``bench/quick_select_strokes.py`` replays them against a reference.
 
 Public API:
+  ``draw_stroke(mask, points, radius, value=1)`` (in place; the one stroke rasteriser, the app uses it too);
   ``rasterise_stroke(points, radius, shape) -> bool HxW``: a polyline of (x, y) points swept by a
       disc of ``radius`` pixels (what the brushes paint).
   ``grow_stroke(rgb, alpha, stroke, radius, add=True, method=DEFAULT_METHOD) -> Selection``: the
@@ -49,6 +50,7 @@ import numpy as np
 from .compose import unit
 from .progress import CancelFn, ProgressFn, check, report
 from .refine import MARGIN, UNKNOWN, refine_with_trimap, trimap_from_alpha
+from .sizing import long_side_size
 
 METHODS = ("grabcut", "geodesic", "superpixels")
 DEFAULT_METHOD = "superpixels"  # chosen by bench/quick_select_strokes.py (module docstring)
@@ -77,16 +79,23 @@ class Selection:
         return not self.mask.any()
 
 
+def draw_stroke(mask: np.ndarray, points: Sequence[tuple[float, float]], radius: float, value: int = 1) -> None:
+    """Sweep a disc of ``radius`` pixels along the polyline of (x, y) ``points`` into ``mask``
+    (uint8, drawn in place with ``value``): the one stroke rasteriser, for the brushes here and the
+    app's painted strokes (``app/views/strokes.py``)."""
+    pts = [(int(round(x)), int(round(y))) for x, y in points]
+    r = max(1, int(round(radius)))
+    for a, b in zip(pts, pts[1:] or pts):
+        cv2.line(mask, a, b, value, thickness=2 * r)
+    for p in pts[:1] + pts[-1:]:
+        cv2.circle(mask, p, r, value, -1)
+
+
 def rasterise_stroke(points: Sequence[tuple[float, float]], radius: float, shape: tuple[int, ...]) -> np.ndarray:
     """A polyline of (x, y) points swept by a disc of ``radius`` pixels, as a bool mask of
     ``shape[:2]``."""
     mask = np.zeros(shape[:2], np.uint8)
-    pts = [(int(round(x)), int(round(y))) for x, y in points]
-    r = max(1, int(round(radius)))
-    for a, b in zip(pts, pts[1:] or pts):
-        cv2.line(mask, a, b, 1, thickness=2 * r)
-    for p in pts[:1] + pts[-1:]:
-        cv2.circle(mask, p, r, 1, -1)
+    draw_stroke(mask, points, radius)
     return mask.astype(bool)
 
 
@@ -249,8 +258,8 @@ def grow_stroke(rgb: np.ndarray, alpha: np.ndarray, stroke: np.ndarray, radius: 
 def _grow_in(rgb, alpha, stroke, radius, add, method, win, sketch) -> tuple[np.ndarray, tuple[int, int]]:
     """The grown selection of one window, at working scale, and that scale's (w, h)."""
     h, w = stroke[win].shape
-    s = min(1.0, (SKETCH_SIDE if sketch else WORK_SIDE) / max(h, w))
-    size = (max(2, round(w * s)), max(2, round(h * s)))
+    side = SKETCH_SIDE if sketch else WORK_SIDE
+    size, s = long_side_size(w, h, side, minimum=2), min(1.0, side / max(h, w))
     if sketch and rgb.dtype == np.uint8:
         image = unit(cv2.resize(rgb[win], size, interpolation=cv2.INTER_AREA)).astype(np.float32)
     else:
@@ -353,8 +362,7 @@ def refine_band_preview(rgb: np.ndarray, alpha: np.ndarray, band: np.ndarray, si
     if win is None:
         return out
     ch, cw = band[win].shape
-    s = min(1.0, side / max(ch, cw))
-    size = (max(2, round(cw * s)), max(2, round(ch * s)))
+    size = long_side_size(cw, ch, side, minimum=2)
     small = refine_band(cv2.resize(unit(rgb[win]).astype(np.float32), size, interpolation=cv2.INTER_AREA),
                         cv2.resize(out[win], size, interpolation=cv2.INTER_AREA),
                         cv2.resize(band[win].astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0, cancel=cancel)

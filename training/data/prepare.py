@@ -44,6 +44,7 @@ from tqdm import tqdm
 
 from matting.files import atomic_write
 from matting.imageio import read_gray8, read_rgb8
+from matting.sizing import fit_long_side
 
 from .pseudo_alpha import closed_form_alpha, trimap_from_labels, review, trimap_from_mask
 
@@ -81,14 +82,6 @@ def read_rgb(path: str | Path) -> np.ndarray:
 def read_gray(path: str | Path) -> np.ndarray:
     """A label as stored; palette trimaps keep their index values."""
     return read_gray8(path, palette_index=True)
-
-
-def fit_long_side(img: np.ndarray, max_side: int, interp: int = cv2.INTER_AREA) -> np.ndarray:
-    h, w = img.shape[:2]
-    s = max_side / max(h, w)
-    if s >= 1:
-        return img
-    return cv2.resize(img, (round(w * s), round(h * s)), interpolation=interp)
 
 
 def process(job: Job) -> dict:
