@@ -3,7 +3,9 @@ figure fails here), every relative link points at a file of the checkout, the RE
 and keeps the real-photo scoreboard's block, and the shipped model card is of this version."""
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -70,3 +72,12 @@ def test_the_model_card_is_of_the_shipped_version_and_every_release_has_an_entry
     assert f"({matting.__version__})" in card.splitlines()[0]
     changelog = (ROOT / "CHANGELOG.md").read_text()
     assert f"## {matting.__version__} " in changelog
+
+
+def test_the_readme_python_example_runs_on_a_photo(tmp_path, shipped_model_path) -> None:
+    (block,) = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    shutil.copy(ROOT / "resources" / "samples" / "chelsea.jpg", tmp_path / "photo.jpg")
+    code = block + "\nassert alpha.shape == photo.rgb.shape[:2] and 0 <= alpha.min() < 0.1 < 0.9 < alpha.max() <= 1\n"
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr[-2000:]
