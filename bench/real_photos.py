@@ -100,7 +100,8 @@ def detail_table(results: dict[str, list[dict]], half: str) -> str:
 def write_report(results: dict[str, list[dict]], name: str) -> None:
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    for half in HALVES:
+    scored = {r["half"] for rows in results.values() for r in rows}
+    for half in (h for h in HALVES if h in scored):
         stem = name if half == "report" else f"{name}_{half}"
         text = (f"Real photos, whole image, {half} half; SAD /1000, mean (mean of the worst 10 %); "
                 f"written by `python bench/real_photos.py`.\n\n{compact_table(results, half)}\n")
@@ -119,8 +120,9 @@ def main() -> int:
     p.add_argument("--no-baselines", action="store_true")
     p.add_argument("--name", default="real_photos", help="results file stem in bench/results")
     p.add_argument("--fresh", action="store_true", help="ignore cached rows")
+    p.add_argument("--half", choices=HALVES, default=None, help="score one half only (default: both)")
     args = p.parse_args()
-    photos = scoreboard_photos()
+    photos = scoreboard_photos(half=args.half)
     if not photos:
         raise SystemExit("no scoreboard photos: run python -m training.data.prepare (base and --sources more) first")
     print(f"{len(photos)} photos: " + ", ".join(f"{h} {sum(p.half == h for p in photos)}" for h in HALVES))

@@ -30,6 +30,15 @@ def spread(items: list, limit: int | None) -> list:
     return items[:: max(1, len(items) // limit)][:limit] if limit else items
 
 
+def spread_by_source(photos: list["RealPhoto"], limit: int | None) -> list["RealPhoto"]:
+    """At most ``limit`` photos, the same number from every source (``spread`` within each)."""
+    if not limit:
+        return photos
+    sources = sorted({p.source for p in photos})
+    per = max(1, limit // len(sources))
+    return [q for s in sources for q in spread([p for p in photos if p.source == s], per)]
+
+
 class DevSample(Protocol):
     name: str
 
@@ -67,7 +76,7 @@ class DevSet:
         if cfg and cfg.get("scoreboard"):
             from .scoreboard import scoreboard_photos
 
-            photos = scoreboard_photos(half=cfg["scoreboard"])
+            photos = spread_by_source(scoreboard_photos(half=cfg["scoreboard"]), cfg.get("limit"))
             return cls([ScoreboardSample(p) for p in photos], cfg.get("max_side", 512)) if photos else None
         if not cfg or not cfg.get("images"):
             return None
