@@ -67,13 +67,20 @@ class EngineHolder:
         return self.with_changes(**changes)
 
 
+_warm = threading.Event()
+
+
 def warm_up_solvers() -> None:
     """Run the foreground estimation, the closed-form solver and the quick selection once on a
-    tiny image, in the start-up worker. Their first call imports numba and loads pymatting's
-    compiled functions, which holds Python's lock for about a second (measured: a 1.2 s stall of
-    the GUI thread when it happened as the first matte arrived); the quick selection's first
-    stroke imports scikit-image (a 0.3 s stall of the GUI thread while the first stroke was
-    painted, bench/brush_responsiveness.py)."""
+    tiny image (once per process: later calls return at once). Their first call imports numba and
+    loads pymatting's compiled functions, which holds Python's lock for about a second (measured:
+    a 1.2 s stall of the GUI thread when it happened as the first matte arrived); the quick
+    selection's first stroke imports scikit-image (a 0.3 s stall of the GUI thread while the first
+    stroke was painted, bench/brush_responsiveness.py). ``app.main`` runs it before the event loop
+    starts (beside the photo's loading): done in the start-up worker, beside the first matte on
+    2 cores, it left 180-360 ms gaps in the GUI thread's heartbeat (bench/startup_gaps.py)."""
+    if _warm.is_set():
+        return
     from matting.compose import estimate_foreground
     from matting.quick_select import grow_stroke, rasterise_stroke
     from matting.refine import refine_with_trimap
@@ -90,3 +97,4 @@ def warm_up_solvers() -> None:
         grow_stroke(rgb, alpha, rasterise_stroke([(4, 4), (8, 8)], 2, alpha.shape), 2)
     except ImportError:  # scikit-image missing: the brush says so when used
         pass
+    _warm.set()

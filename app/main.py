@@ -55,24 +55,48 @@ def apply_view(window, view: str, background: str | None) -> None:
         window.set_view(view)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+def start(image: Path | None = None, model: str | None = None, device: str | None = None,
+          max_side: int | None = None, settings=None):
+    """(app, window): the window shown, ``image`` being opened, ready for ``app.exec()``.
+
+    The solvers' warm-up (numba, pymatting, scikit-image: ~1.5 s of imports and loading that hold
+    Python's lock in long stretches) runs first, on this thread, before the window and its
+    workers exist: run from a worker it stalled the event loop for 180-360 ms at a time beside the
+    first matte, and run here beside the photo's and the model's loading it took 5 s instead of
+    1.5 (bench/startup_gaps.py)."""
     from PySide6.QtWidgets import QApplication
 
+    from .engine_holder import warm_up_solvers
     from .main_window import MainWindow
     from .style import apply_style
 
+    warm_up_solvers()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("MSIA Matte")
     app.setOrganizationName("MSIA Matte")
     apply_style(app)
-    window = MainWindow(model=args.model, device=args.device, max_side=args.max_side)
+    window = MainWindow(settings=settings, model=model, device=device, max_side=max_side)
     install_excepthook(lambda: window)
-    if args.screenshot:
-        return screenshot(app, window, args)
+    if image:
+        window.open_path(image)
     window.show()
-    if args.image:
-        window.open_path(args.image)
+    return app, window
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.screenshot:
+        from PySide6.QtWidgets import QApplication
+
+        from .main_window import MainWindow
+        from .style import apply_style
+
+        app = QApplication.instance() or QApplication(sys.argv[:1])
+        apply_style(app)
+        window = MainWindow(model=args.model, device=args.device, max_side=args.max_side)
+        install_excepthook(lambda: window)
+        return screenshot(app, window, args)
+    app, _window = start(args.image, args.model, args.device, args.max_side)
     return app.exec()
 
 

@@ -167,3 +167,20 @@ def test_status_bar_fields_are_apart_and_hidden_while_empty(qtbot, cat_window) -
     w.matte_label.setText("")
     assert not w.matte_label.isVisible()
     settle(qtbot, w)
+
+
+def test_start_warms_the_solvers_before_the_window_and_opens_the_photo(qtbot, tmp_path, small_model_path, photo) -> None:
+    """Issue 29, item 14: ``msia-matte-gui PHOTO`` (``app.main.start``) loads numba and pymatting
+    before the event loop, not beside the first matte (bench/startup_gaps.py measures the gaps)."""
+    from app import engine_holder
+    from app.main import start
+
+    path = tmp_path / "cat.png"
+    Image.fromarray(photo[::2, ::2]).save(path)
+    _app, w = start(path, str(small_model_path), "cpu", 128, _settings(tmp_path))
+    qtbot.addWidget(w)
+    w.setProperty("quiet_errors", True)
+    assert engine_holder._warm.is_set() and w.isVisible()
+    qtbot.waitUntil(lambda: w.doc is not None and w.doc.has_matte, timeout=TIMEOUT)
+    assert w.doc.path == path
+    _finish(w)
