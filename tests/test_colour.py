@@ -18,6 +18,7 @@ from matting.colour import SRGB_PROFILE, colour_in_profile, convert, is_srgb, ne
 from matting.compose import Background
 from matting.imageio import load_image, save_image
 from matting.output import OutputSpec, save_output
+from matting.pixels import unit
 
 from .icc_profiles import adobe_rgb, display_p3, prophoto
 
@@ -63,7 +64,7 @@ def test_a_composite_on_a_chosen_colour_over_an_adobe_rgb_photo_shows_that_colou
     alpha = np.zeros(photo.shape[:2], np.float32)
     alpha[:, photo.shape[1] // 2 :] = 1.0
     spec = OutputSpec("composite", "png", background=Background.parse("#0057B8"))
-    out = load_image(save_output(tmp_path / "on_blue.png", image, alpha, spec))
+    out = load_image(save_output(tmp_path / "on_blue.png", image, alpha, spec, fg=unit(image.rgb)))
     assert out.icc_profile == icc  # the output keeps the photo's profile...
     written = out.rgb[:, :10].reshape(-1, 3)
     assert np.ptp(written, axis=0).max() == 0
@@ -84,13 +85,14 @@ def test_a_16_bit_prophoto_tiff_stays_16_bit_with_its_background_and_a_backgroun
     assert seen.dtype == np.uint16 and len(np.unique(seen)) > 256  # 16-bit precision kept
     assert np.abs(seen.astype(np.float64) / 257 - photo).max() <= 1.0
     alpha = np.zeros(photo.shape[:2], np.float32)
+    fg = unit(image.rgb)  # the subject's colours as they are (this test is about the background)
     blue = load_image(save_output(tmp_path / "blue.tif", image, alpha,
-                                  OutputSpec("composite", "tiff", background=Background.parse("#0057B8"))))
+                                  OutputSpec("composite", "tiff", background=Background.parse("#0057B8")), fg))
     assert blue.rgb.dtype == np.uint16 and blue.icc_profile == icc
     assert np.abs(convert(blue.rgb[:1, :1], icc, None)[0, 0] * 255 - BLUE).max() < 0.05
     backdrop = as_png(tmp_path / "backdrop.png", np.full((20, 30, 3), BLUE, np.uint8), None)  # untagged: sRGB
     plate = load_image(save_output(tmp_path / "plate.tif", image, alpha,
-                                   OutputSpec("composite", "tiff", background=Background("image", image=backdrop))))
+                                   OutputSpec("composite", "tiff", background=Background("image", image=backdrop)), fg))
     assert np.abs(convert(plate.rgb[5:6, 5:6], icc, None)[0, 0] * 255 - BLUE).max() < 0.05
     assert np.allclose(colour_in_profile(BLUE, icc), unit_of(blue.rgb[0, 0]), atol=1e-4)
 
@@ -130,3 +132,40 @@ def test_the_app_draws_an_adobe_rgb_photo_in_srgb(qapp, photo) -> None:
     assert np.abs(shown - photo[:40:7, :40:7]).max() <= 3
     plain = to_qimage(photo[:40, :40])  # an sRGB photo is drawn as it is
     assert plain.pixelColor(3, 5).getRgb()[:3] == tuple(photo[5, 3])
+
+
+def test_the_window_shows_an_adobe_rgb_photo_as_the_srgb_original(qtbot, tmp_path, photo, small_model_path) -> None:
+    """The real window, one pane on the original: the tagged Adobe RGB copy of the photo looks on
+    screen like the sRGB photo (the pane's pictures go through QColorSpace), though its pixels
+    differ from the photo's by far more."""
+    from PySide6.QtCore import QSettings
+    from PySide6.QtGui import QImage
+
+    from app.main_window import MainWindow
+
+    small = photo[::2, ::2]
+    icc = adobe_rgb()
+    wide = lcms(small, SRGB_PROFILE, icc)
+    window = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
+                        model=str(small_model_path), device="cpu", max_side=128)
+    qtbot.addWidget(window)
+    window.resize(800, 600)
+    window.show()
+    window.set_layout("single")
+    window.set_view("original")
+
+    def shown(path: Path) -> np.ndarray:
+        window.open_path(path)
+        qtbot.waitUntil(lambda: window.doc is not None and window.doc.image.path == path, timeout=120_000)
+        qtbot.waitUntil(lambda: not window.display_busy(), timeout=120_000)
+        image = window.compare.panes[0].canvas.viewport().grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+        w, h = image.width(), image.height()
+        return np.frombuffer(image.constBits(), np.uint8).reshape(h, image.bytesPerLine())[:, : 3 * w].reshape(h, w, 3).astype(int)
+
+    try:
+        original = shown(as_png(tmp_path / "srgb.png", small, None))
+        tagged = shown(as_png(tmp_path / "tagged.png", wide, icc))
+        assert np.abs(tagged - original).mean() < 0.5 < 2 < np.abs(wide.astype(int) - small).mean()
+    finally:
+        window.workers.cancel_all()
+        window.workers.wait(20000)
