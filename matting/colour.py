@@ -176,17 +176,24 @@ def is_srgb(icc: bytes | None) -> bool:
     return shaper is not None and shaper.same_as(parse(None))  # type: ignore[arg-type]
 
 
+def _is_rgb(icc: bytes | None) -> bool:
+    """An RGB profile (or none: sRGB). A grey or CMYK profile cannot describe RGB pixels; such
+    pixels are taken as they are (the readers convert CMYK and grey files to RGB already)."""
+    return icc is None or icc[16:20] == b"RGB "
+
+
 BLOCK_PIXELS = 1 << 20  # converted a block of rows at a time: float temporaries stay ~50 MB
 
 
 def convert(rgb: np.ndarray, src: bytes | None, dst: bytes | None, dtype: np.dtype = np.float32) -> np.ndarray:
     """``rgb`` (uint8, uint16 or float in [0, 1]) from profile ``src`` to ``dst``, as ``dtype``:
-    float32 in [0, 1] (default) or uint8 / uint16 (rounded). Worked in blocks of rows, so a 24 MP
+    float32 in [0, 1] (default) or uint8 / uint16 (rounded). A profile that is not an RGB one
+    (grey, CMYK) leaves the values as they are. Worked in blocks of rows, so a 24 MP
     16-bit photo needs no float copy of itself."""
     out = np.empty(rgb.shape, dtype)
     rows = max(1, BLOCK_PIXELS // max(1, rgb.shape[1]))
     a, b = parse(src), parse(dst)
-    same = src == dst or (is_srgb(src) and is_srgb(dst))
+    same = src == dst or (is_srgb(src) and is_srgb(dst)) or not (_is_rgb(src) and _is_rgb(dst))
     for y in range(0, rgb.shape[0], rows):
         block = unit(rgb[y : y + rows])
         if not same:
@@ -199,14 +206,18 @@ def convert(rgb: np.ndarray, src: bytes | None, dst: bytes | None, dtype: np.dty
 
 
 def _convert_lcms(image: np.ndarray, src: bytes | None, dst: bytes | None) -> np.ndarray:
-    """The littleCMS path for profiles that are not matrix/TRC: 8-bit, perceptual intent."""
+    """The littleCMS path for profiles that are not matrix/TRC: 8-bit, perceptual intent; a
+    profile that cannot be read leaves the pixels as they are (a broken tag never stops a matte)."""
     from PIL import Image, ImageCms
 
     def profile(icc: bytes | None):
         return ImageCms.ImageCmsProfile(io.BytesIO(icc if icc is not None else SRGB_PROFILE))
 
     pixels = Image.fromarray(np.round(image * 255).astype(np.uint8), "RGB")
-    out = ImageCms.profileToProfile(pixels, profile(src), profile(dst), outputMode="RGB")
+    try:
+        out = ImageCms.profileToProfile(pixels, profile(src), profile(dst), outputMode="RGB")
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return image  # a profile littleCMS cannot use either: the pixels are taken as they are
     return np.asarray(out, np.float32) / 255.0
 
 

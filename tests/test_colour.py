@@ -52,9 +52,13 @@ def test_conversions_agree_with_littlecms_both_ways(photo, make) -> None:
     assert np.abs(back.astype(int) - photo).max() <= 2  # the round trip comes home
 
 
-def test_srgb_and_untagged_photos_are_not_touched(photo) -> None:
+def test_srgb_untagged_grey_and_broken_profiles_leave_the_pixels_as_they_are(photo) -> None:
     assert is_srgb(None) and is_srgb(SRGB_PROFILE)
     assert network_rgb(photo, None) is photo and network_rgb(photo, SRGB_PROFILE) is photo
+    grey = ImageCms.ImageCmsProfile(ImageCms.createProfile("LAB")).tobytes()  # not an RGB profile
+    broken = adobe_rgb()[:200]  # an RGB header whose tags are cut off
+    for icc in (grey, broken):
+        assert np.array_equal(network_rgb(photo, icc), photo)
 
 
 def test_a_composite_on_a_chosen_colour_over_an_adobe_rgb_photo_shows_that_colour(photo, tmp_path) -> None:

@@ -57,11 +57,14 @@ class BatchReturn:
 
 
 def thumbnail_pixels(path: str | Path, side: int = THUMB) -> np.ndarray:
-    """An output file reduced to ``side`` px (long side), as uint8 RGB; transparency drawn over
-    a checkerboard (read in a worker)."""
+    """An output file reduced to ``side`` px (long side), as uint8 sRGB (the file's colour
+    profile converted, as the panes do); transparency drawn over a checkerboard (read in a worker)."""
     from PIL import Image
 
+    from matting.colour import convert
+
     with Image.open(path) as im:
+        icc = im.info.get("icc_profile")
         im.draft("RGB", (side, side))
         im = im.convert("RGBA")
         im.thumbnail((side, side), Image.Resampling.LANCZOS)
@@ -70,7 +73,7 @@ def thumbnail_pixels(path: str | Path, side: int = THUMB) -> np.ndarray:
     yy, xx = np.mgrid[:h, :w]
     checker = np.where(((yy // 8) + (xx // 8)) % 2 == 0, 0.8, 0.95).astype(np.float32)[..., None]
     a = rgba[..., 3:]
-    return np.round((rgba[..., :3] * a + checker * (1 - a)) * 255).astype(np.uint8)
+    return convert(rgba[..., :3] * a + checker * (1 - a), icc or None, None, np.uint8)
 
 
 def shown_output(outputs: list[str]) -> str | None:
