@@ -26,8 +26,11 @@ While a control moves (``set_edge(..., draft=True)``) the visible panes get a dr
 at ``DRAFT_SIDE`` from a reduced copy of the proxy, the edge radius's band solved on that copy
 reduced to ``matting.refine.SKETCH_UNKNOWN`` unknown pixels (tens of ms instead of seconds; the
 band outline view follows the radius live); the full proxy picture follows when the change is
-committed. A view, opacity, background or colour change whose picture is not cached gets a draft
-picture too (``refresh(draft_first=True)``), shown until the full one is rendered.
+committed. A pane zoomed in past the proxy gets its draft at the visible region's resolution
+instead (a detail tile made from the full-resolution arrays, the band solved reduced to
+``DRAFT_DETAIL_UNKNOWN`` pixels): a 1024 px draft enlarged at 100 % was a blur until release. A
+view, opacity, background or colour change whose picture is not cached gets a draft picture too
+(``refresh(draft_first=True)``), shown until the full one is rendered.
 
 Brushes draw their results as patches (``show_patch``): the picture of the stroke's dirty
 rectangle only, made in the brush's worker (``patch_maker``) and laid over the pane until the
@@ -65,6 +68,7 @@ PICTURE_CACHE = 12
 PLATE_CACHE = 4
 DETAIL_DELAY_MS = 120
 DRAFT_SIDE = 1024  # long side of the pictures shown while an edge control moves
+DRAFT_DETAIL_UNKNOWN = 20_000  # band pixels a zoomed-in pane's draft solves at most (~0.1-0.3 s)
 RENDER_PRIORITY = 5  # display work goes before queued matte and foreground work
 
 
@@ -137,11 +141,12 @@ def edge_margin(edge: EdgeSettings) -> int:
 def region_pixels(mode: str, rgb: np.ndarray, alpha: np.ndarray | None, fg: np.ndarray | None,
                   plate: np.ndarray | None, plate_scale: float, rect: tuple[int, int, int, int], step: float,
                   edge_color: tuple[int, int, int], edge: EdgeSettings = EdgeSettings(),
-                  opacity: float = 0.5) -> np.ndarray:
+                  opacity: float = 0.5, max_unknown: int | None = None) -> np.ndarray:
     """The picture of ``rect`` = (x, y, w, h) of the full-resolution arrays, reduced by ``step``
     (photo pixels per output pixel, >= 1); ``plate`` is at ``plate_scale`` of the photo and is
     resampled to the region. ``edge``: the settings applied to the region (with the context
-    they need around it) at full resolution."""
+    they need around it) at full resolution; ``max_unknown``: the edge radius's band solved
+    reduced above this many pixels (a draft)."""
     x, y, w, h = rect
     ow, oh = max(1, round(w / step)), max(1, round(h / step))
     band = None
@@ -153,7 +158,10 @@ def region_pixels(mode: str, rgb: np.ndarray, alpha: np.ndarray | None, fg: np.n
         inner = (slice(y - y0, y - y0 + h), slice(x - x0, x - x0 + w))
         if mode == "band":
             band = reduce(edge_band(a, max(1.0, edge.radius)).astype(np.uint8)[inner], (ow, oh)) > 0
-        alpha = apply_edge_settings(rgb[y0:y1, x0:x1], a, edge)[inner]
+        solved = None
+        if max_unknown is not None and edge.radius > 0:
+            solved = resolve_band(rgb[y0:y1, x0:x1], a, edge.radius, max_unknown=max_unknown)
+        alpha = apply_edge_settings(rgb[y0:y1, x0:x1], a, edge, solved=solved)[inner]
         rgb, fg = rgb[y0:y1, x0:x1], None if fg is None else fg[y0:y1, x0:x1]
         rgb, fg = rgb[inner], None if fg is None else fg[inner]
         local = (0, 0, w, h)
@@ -289,6 +297,8 @@ class DisplayPipeline(QObject):
             for pane in self.compare.panes:
                 if pane.canvas.content_key and pane.canvas.content_key[0] == "draft":
                     pane.canvas.content_key = None  # refresh gives it the full picture again
+                if pane.canvas.detail is not None and pane.canvas.detail[2][0] == "draft-detail":
+                    pane.canvas.clear_detail()  # the committed settings' detail follows
         if edge == self.edge:
             self.refresh()
             return
@@ -300,9 +310,35 @@ class DisplayPipeline(QObject):
         if p is None or p.alpha is None:
             return
         self.draft_edge = edge
-        modes = {pane.mode for pane in self.compare.visible_panes}
-        job = self._draft_job(modes, edge)
-        self._job("draft", job, lambda r: self._draft_done(edge, *r))
+        zoomed = [pane for pane in self.compare.visible_panes if self._magnifies(pane.canvas)]
+        modes = {pane.mode for pane in self.compare.visible_panes if pane not in zoomed}
+        if modes:
+            job = self._draft_job(modes, edge)
+            self._job("draft", job, lambda r: self._draft_done(edge, *r))
+        for pane in zoomed:
+            self._draft_detail(pane, edge)
+
+    def _magnifies(self, canvas) -> bool:
+        """The pane shows the proxy enlarged: detail tiles (and drafts) come from full resolution."""
+        return self.proxy.scale < 1.0 and canvas.zoom > self.proxy.scale * 1.01
+
+    def _draft_detail(self, pane, edge: EdgeSettings) -> None:
+        """A zoomed-in pane's draft: its visible region at screen resolution with ``edge``."""
+        canvas = pane.canvas
+        rect = canvas.visible_image_rect()
+        if rect is None or canvas.content_key is None:
+            return
+        step = max(1.0, 1.0 / canvas.zoom)
+        job = self._detail_job(pane.mode, rect, step, edge, DRAFT_DETAIL_UNKNOWN)
+        if job is None:
+            return
+        key = ("draft-detail", id(edge))
+
+        def done(result) -> None:
+            if edge is self.draft_edge:
+                canvas.set_detail(result[0], rect, step, key)
+
+        self._job(f"draft-detail:{self.compare.panes.index(pane)}", job, done)
 
     def _draft_job(self, modes: set[str], edge: EdgeSettings | None):
         """A worker function making draft pictures (``DRAFT_SIDE``) of ``modes`` from a reduced copy
@@ -555,13 +591,13 @@ class DisplayPipeline(QObject):
 
     # ---- detail tiles
     def _request_details(self) -> None:
-        if self.proxy is None:
-            return
+        if self.proxy is None or self.draft_edge is not None:
+            return  # while an edge control moves, zoomed-in panes get draft details (_draft_detail)
         for i, pane in enumerate(self.compare.panes):
             canvas = pane.canvas
             if not pane.isVisible() or canvas.content_key is None or canvas.content_key[0] == "draft" or canvas.patch_items:
                 continue
-            if self.previewing or self.proxy.scale >= 1.0 or canvas.zoom <= self.proxy.scale * 1.01:  # the proxy is enough
+            if self.previewing or not self._magnifies(canvas):  # the proxy is enough
                 canvas.clear_detail()
                 continue
             rect = canvas.visible_image_rect()
@@ -576,7 +612,11 @@ class DisplayPipeline(QObject):
                 self._job(f"detail:{i}", job, lambda r, c=canvas, k=key, rc=rect, s=step: self._detail_done(c, k, rc, s, *r))
         self._maybe_updated()
 
-    def _detail_job(self, mode: str, rect: tuple[int, int, int, int], step: float):
+    def _detail_job(self, mode: str, rect: tuple[int, int, int, int], step: float, edge: EdgeSettings | None = None,
+                    max_unknown: int | None = None):
+        """A worker function for the picture of ``rect`` at ``step`` (with ``edge``, default the
+        current settings; ``max_unknown``: a draft's reduced band solve); None until its plate is
+        there."""
         doc, p, background, colour, icc = self.doc, self.proxy, self.background, self.edge_colour_in_photo(), self.icc
         plate = None
         if p.alpha is not None and needs_plate(mode, background.kind):
@@ -585,10 +625,10 @@ class DisplayPipeline(QObject):
                 return None  # the proxy picture (and its plate) comes first
         rgb, alpha = doc.image.rgb, doc.alpha if p.alpha is not None else None
         fg = doc.foreground if p.fg is not None else None
-        edge, opacity = self.edge, self.opacity
+        edge, opacity = edge or self.edge, self.opacity
 
         def job(_progress, _cancel):
-            pixels = region_pixels(mode, rgb, alpha, fg, plate, p.scale, rect, step, colour, edge, opacity)
+            pixels = region_pixels(mode, rgb, alpha, fg, plate, p.scale, rect, step, colour, edge, opacity, max_unknown)
             return to_qimage(pixels, icc), pixels.shape[2] == 4
 
         return job

@@ -184,3 +184,32 @@ def test_start_warms_the_solvers_before_the_window_and_opens_the_photo(qtbot, tm
     qtbot.waitUntil(lambda: w.doc is not None and w.doc.has_matte, timeout=TIMEOUT)
     assert w.doc.path == path
     _finish(w)
+
+
+def test_a_drag_at_100_percent_drafts_the_visible_region_at_its_own_resolution(qtbot, tmp_path, small_model_path,
+                                                                               photo) -> None:
+    """Issue 29, item 9: zoomed in, the draft shown while a slider moves is the visible region at
+    screen resolution (a detail tile), not the 1024 px whole-photo draft enlarged."""
+    from .test_app_display import _big_photo
+
+    w = _window(qtbot, _settings(tmp_path), small_model_path)
+    w.set_layout("single")
+    w.set_view("alpha")
+    with qtbot.waitSignal(w.foregroundReady, timeout=TIMEOUT):
+        w.open_path(_big_photo(tmp_path, photo, 3600))
+    settle(qtbot, w)
+    canvas = w.compare.panes[0].canvas
+    canvas.set_zoom(1.0, canvas.center())
+    settle(qtbot, w)
+    full_key = canvas.content_key
+    slider = w.edge_panel.sliders["feather"]
+    slider.setSliderDown(True)
+    slider.setValue(slider.value() + 8)  # feather 4 px, the slider held
+    qtbot.waitUntil(lambda: canvas.detail is not None and canvas.detail[2][0] == "draft-detail", timeout=TIMEOUT)
+    rect, step, _key = canvas.detail
+    assert step == 1.0 and canvas.detail_item.pixmap().width() == rect[2]  # one photo pixel per pixel
+    assert canvas.content_key == full_key  # the blurred whole-photo draft is not put under it
+    slider.setSliderDown(False)
+    settle(qtbot, w)
+    assert canvas.detail is not None and canvas.detail[2][0] != "draft-detail"  # the committed detail
+    _finish(w)
