@@ -22,7 +22,7 @@ from torch import Tensor, nn
 
 from .aspp import ASPP, conv_bn_relu
 from .config import MSIAConfig
-from .guidance import GuidanceStem
+from .guidance import Guidance
 from .refiner import GuidedRefiner
 
 
@@ -132,7 +132,7 @@ class MSIANet(nn.Module):
             self.assembly = InformationAssembly(c.assembly_eps)
         self.decoder = Decoder(c.aspp_channels + sec_channels, fine_channels, c.decoder_channels, c.fine_channels)
         self.refiner = GuidedRefiner(c.refiner, c.fine_channels) if c.refiner is not None else None
-        self.guidance = GuidanceStem(backbone.stem_channels) if c.guidance else None
+        self.guidance = Guidance(backbone.stem_channels, c.aspp_channels + sec_channels) if c.guidance else None
 
     def assemble(self, f_aspp: Tensor, low: Tensor) -> tuple[Tensor, Tensor]:
         """F_IA (stride 8) and the stride-4 features for F_cat, per the ablation variant."""
@@ -163,12 +163,12 @@ class MSIANet(nn.Module):
         x = (x - self.mean) / self.std
         if ph or pw:
             x = F.pad(x, (0, pw, 0, ph), mode="replicate")
-        stem_extra = None
+        g = None
         if guidance is not None:
             if self.guidance is None:
                 raise ValueError("this model does not take strokes (its config has no guidance)")
             g = F.pad(guidance.to(x.dtype), (0, pw, 0, ph)) if ph or pw else guidance.to(x.dtype)
-            stem_extra = self.guidance(g)
+        stem_extra = None if g is None else self.guidance.at_stem(g)
         step("backbone")
         low, high = self.backbone.features(x, stem_extra)
         step("aspp")
@@ -178,6 +178,8 @@ class MSIANet(nn.Module):
             f_aspp = F.interpolate(f_aspp, size=stride8, mode="bilinear", align_corners=False)
         step("assembly")
         f_ia, f_fine = self.assemble(f_aspp, low)
+        if g is not None:
+            f_ia = f_ia + self.guidance.at_assembly(g, f_ia.shape[2:])
         step("decoder")
         alpha, hidden = self.decoder(f_ia, f_fine)
         alpha = F.interpolate(alpha, size=x.shape[2:], mode="bilinear", align_corners=False)
