@@ -73,7 +73,7 @@ def build_actions(w, devices: list[str]) -> Actions:
 
     acts = Actions(
         open=a("&Open…", w.open_dialog, QKeySequence.StandardKey.Open, "mdi.folder-open"),
-        save=a("&Save project", w.save_project, QKeySequence.StandardKey.Save, "mdi.content-save",
+        save=a("&Save project", lambda: w.save_project(), QKeySequence.StandardKey.Save, "mdi.content-save",
                "Save the strokes, edits, edge settings and matte beside the photo (File > Open reopens them)"),
         export=a("&Export…", w.export_dialog, "Ctrl+E", "mdi.export", "Export cutout, alpha or composite"),
         batch=a("&Batch export…", w.batch_dialog, "Ctrl+B", "mdi.folder-multiple-image"),

@@ -142,6 +142,19 @@ def test_unsaved_work_is_marked_asked_about_and_saved_as_a_project_that_reopens(
     assert [e.kind for e in d2.edits] == [STROKES] and d2.edits[0].strokes == doc.edits[0].strokes
     assert d2.matte_info["max_side"] == 128
     settle(qtbot, w2)
+    # opening the photo itself offers its saved work; Ctrl+S saves again (in a worker)
+    with qtbot.waitSignal(w2.matteReady, timeout=TIMEOUT):
+        w2.open_path(photo)
+    assert w2.project_bar.isVisible() and "cat.png.msiamatte" in w2.project_bar.label.text()
+    with qtbot.waitSignal(w2.matteReady, timeout=TIMEOUT):
+        w2.project_bar.accept_button.click()
+    assert [s.data() for s in w2.doc.strokes] == strokes and not w2.project_bar.isVisible()
+    w2.doc.set_edge(edge.__class__(feather=3.0))
+    assert w2.isWindowModified()
+    with qtbot.waitSignal(w2.projectSaved, timeout=TIMEOUT):
+        w2.actions.save.trigger()
+    assert not w2.isWindowModified()
+    settle(qtbot, w2)
     _finish(w2)
 
 
