@@ -55,8 +55,9 @@ def baseline_runner(name: str):
 def cached_rows(key: str, photos, predict: Callable[[np.ndarray], np.ndarray], label: str, fresh: bool) -> list[dict]:
     names = hashlib.sha1("\n".join(p.name for p in photos).encode()).hexdigest()[:8]
     path = CACHE / f"{key}_{names}.json"
-    if path.is_file() and not fresh:
-        return json.loads(path.read_text())
+    if path.is_file() and not fresh:  # sources and halves as the scoreboard names them now
+        where = {p.name: {"source": p.source, "half": p.half} for p in photos}
+        return [{**r, **where[r["name"]]} for r in json.loads(path.read_text())]
     rows = score_model(predict, photos, lambda ps: tqdm(ps, desc=label[:40], unit="img"))
     CACHE.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(rows))
