@@ -1,7 +1,10 @@
 """Waiting in the window benches without spinning ``QApplication.processEvents()``: PySide6 6.12.0
 on Python 3.11 leaks a reference to None on each call (a bare interpreter dies with
 "none_dealloc" after ~10,000 calls; issue 29, item 15), and a bench polls thousands of times. A
-``QEventLoop`` runs the events instead and a timer checks the condition from inside it."""
+``QEventLoop`` runs the events instead and a timer checks the condition from inside it.
+Measured here: ``sys.getrefcount(None)`` falls by 1 per ``processEvents()`` call (100 calls: -100;
+a bare interpreter aborts in the collector within 2,000), and by 17 over 20,000 polls of
+``wait_until``."""
 from __future__ import annotations
 
 import time
