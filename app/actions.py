@@ -25,6 +25,7 @@ class Actions:
     quit: QAction
     cancel: QAction
     recompute: QAction
+    recompute_strokes: QAction
     undo: QAction
     redo: QAction
     refine: QAction
@@ -79,8 +80,10 @@ def build_actions(w, devices: list[str]) -> Actions:
         batch=a("&Batch export…", w.batch_dialog, "Ctrl+B", "mdi.folder-multiple-image"),
         quit=a("&Quit", w.close, QKeySequence.StandardKey.Quit, "mdi.exit-to-app"),
         cancel=a("Cancel", w.cancel_work, "Esc", "mdi.close-circle", "Cancel the running computation"),
-        recompute=a("Re&compute matte", w.compute_matte, "F5", "mdi.refresh",
+        recompute=a("Re&compute matte", lambda: w.compute_matte(), "F5", "mdi.refresh",
                     "Run the network again with the current settings"),
+        recompute_strokes=a("Recompute with s&trokes", w.recompute_with_strokes, "Shift+F5", "mdi.brush",
+                            "Run the network again, listening to your foreground and background strokes"),
         undo=a("&Undo", lambda: w.undo(True), QKeySequence.StandardKey.Undo, "mdi.undo"),
         redo=a("&Redo", lambda: w.undo(False), ["Ctrl+Shift+Z", "Ctrl+Y"], "mdi.redo"),
         refine=a("&Refine painted areas", w.apply_refinement, "Ctrl+R", "mdi.auto-fix"),
@@ -106,6 +109,7 @@ def build_actions(w, devices: list[str]) -> Actions:
     )
     acts.refiner.setEnabled(False)  # enabled once the loaded engine says it has a refiner
     acts.use_file_alpha.setEnabled(False)
+    acts.recompute_strokes.setEnabled(False)  # enabled once the loaded model says it takes strokes
     mb = w.menuBar()
     file_menu = mb.addMenu("&File")
     file_menu.addAction(acts.open)
@@ -116,7 +120,7 @@ def build_actions(w, devices: list[str]) -> Actions:
         file_menu.addAction(act)
     edit = mb.addMenu("&Edit")
     for act in (acts.undo, acts.redo, acts.refine, acts.refine_edges, acts.use_file_alpha, acts.reset, acts.recompute,
-                acts.bigger, acts.smaller, acts.cancel):
+                acts.recompute_strokes, acts.bigger, acts.smaller, acts.cancel):
         edit.addAction(act)
     view = mb.addMenu("&View")
     layouts = QActionGroup(w)

@@ -238,7 +238,7 @@ class _Recompute(QUndoCommand):
     Undo brings back the previous network matte, its settings and the matte made from it."""
 
     def __init__(self, doc: Document, network_alpha: np.ndarray, alpha: np.ndarray, info: dict, holder):
-        super().__init__("Recompute matte")
+        super().__init__("Recompute with strokes" if info.get("strokes") else "Recompute matte")
         self.doc = doc
         self.new = (network_alpha, alpha, info, holder)
         self.old = (doc.network_alpha, doc.alpha, doc.matte_info, doc.matte_holder)

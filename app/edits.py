@@ -18,6 +18,7 @@ from matting.progress import CancelFn, ProgressFn, check, report
 
 STROKES, REFINE_EDGES, MATTE = "strokes", "refine_edges", "matte"
 Point = tuple[float, float]
+GUIDING_KINDS = ("foreground", "background")  # the stroke kinds a network that listens to strokes takes
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,15 @@ def stroke_masks(strokes: Iterable[StrokeData], width: int, height: int) -> dict
 
     strokes = list(strokes)
     return {kind: rasterise([s for s in strokes if s.kind == kind], width, height) for kind in STROKE_KINDS}
+
+
+def guidance_of(strokes: Iterable[StrokeData], width: int, height: int):
+    """The foreground / background strokes as the network's guidance (``matting.guidance.Strokes``)
+    at ``width x height``; unknown strokes are no say to the network."""
+    from matting.guidance import Strokes
+
+    masks = stroke_masks(strokes, width, height)
+    return Strokes(masks["foreground"], masks["background"])
 
 
 def apply_edit(rgb: np.ndarray, alpha: np.ndarray, edit: Edit, progress: ProgressFn = None,

@@ -32,7 +32,7 @@ from .dialogs.export import ExportOptions
 from .dialogs.review_grid import BatchReturn
 from .display import DisplayPipeline, make_proxy_rgb
 from .document import Document, Stroke, offered_alpha
-from .edits import REFINE_EDGES, STROKES, Edit, apply_edit, replay
+from .edits import GUIDING_KINDS, REFINE_EDGES, STROKES, Edit, apply_edit, guidance_of, replay
 from .engine_holder import EngineHolder, warm_up_solvers
 from .export_controller import ExportController
 from .project import SUFFIX as PROJECT_SUFFIX
@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         self.doc: Document | None = None
         self.unsaved_box: QMessageBox | None = None
         self._solvers_warm = False
+        self.takes_strokes = False  # the loaded model listens to strokes (Recompute with strokes)
         self.edge_color = QColor(self.settings.value("view/edge_color", "#ff00ff"))
         self.engine = EngineHolder.from_settings(self.settings, model, device, max_side)
         self._build_views()
@@ -358,16 +359,22 @@ class MainWindow(QMainWindow):
             return self.save_project(wait=True)
         return answer == QMessageBox.StandardButton.Discard
 
-    def compute_matte(self) -> None:
-        """Run the network on the open photo (Recompute, F5); replaces a running computation."""
+    def compute_matte(self, guided: bool = False) -> None:
+        """Run the network on the open photo (Recompute, F5); replaces a running computation.
+        ``guided``: with the painted foreground / background strokes as the network's guidance
+        (Recompute with strokes); the strokes stay for more strokes and another run."""
         doc, holder = self.doc, self.engine
         if doc is None:
             return
-        self._busy("Computing matte…")
+        strokes = [s.data() for s in doc.strokes] if guided else []
+        self._busy("Recomputing with your strokes (Shift+F5)…" if strokes else "Computing matte…")
 
         def job(progress, cancel):
             engine = holder.get()
-            return engine.predict(network_rgb(doc.image.rgb, doc.image.icc_profile), progress, cancel), engine.model_info
+            guidance = guidance_of(strokes, *doc.size) if strokes else None
+            info = {**engine.model_info, "strokes": len(strokes)} if strokes else engine.model_info
+            rgb = network_rgb(doc.image.rgb, doc.image.icc_profile)
+            return engine.predict(rgb, progress, cancel, guidance=guidance), info
 
         self.workers.start(job, on_done=lambda r: self._matte_done(doc, holder, *r), on_failed=self.show_error,
                            on_progress=self._progress, on_cancelled=self._matte_cancelled, key="matte")
@@ -379,10 +386,7 @@ class MainWindow(QMainWindow):
         if doc is not self.doc:
             return
         if doc.alpha is None or not doc.edits:
-            self._idle()
-            doc.recompute(alpha, alpha, info, holder)
-            self._update_matte_label()
-            self.matteReady.emit()
+            self._matte_in(doc, holder, alpha, info, alpha)
             return
         self._busy("Re-applying your edits to the new matte…")
         edits, version, rgb = list(doc.edits), doc.version, doc.image.rgb
@@ -400,9 +404,16 @@ class MainWindow(QMainWindow):
         if doc.version != version:
             self._matte_done(doc, holder, network, info)
             return
+        self._matte_in(doc, holder, network, info, edited)
+
+    def _matte_in(self, doc: Document, holder: EngineHolder, network: np.ndarray, info: dict,
+                  alpha: np.ndarray) -> None:
         self._idle()
-        doc.recompute(network, edited, info, holder)
+        doc.recompute(network, alpha, info, holder)
         self._update_matte_label()
+        if info.get("strokes"):
+            self.statusBar().showMessage(f"Matte recomputed with your {info['strokes']} strokes: paint more and "
+                                         "Recompute with strokes (Shift+F5) again, or undo (Ctrl+Z)", 8000)
         self.matteReady.emit()
 
     def _matte_cancelled(self) -> None:
@@ -461,6 +472,7 @@ class MainWindow(QMainWindow):
             self.matte_label.setText("matte: the file's transparency")
             return
         text = f"matte: {info.get('max_side', '?')} px" + (", flip" if info.get("flip_average") else "")
+        text += f", {info['strokes']} strokes" if info.get("strokes") else ""
         if doc.matte_holder is not None and doc.matte_holder is not self.engine:
             text += " (settings changed since: Recompute, F5)"
         self.matte_label.setText(text)
@@ -495,6 +507,7 @@ class MainWindow(QMainWindow):
                     self.actions.reset):
             act.setEnabled(has_matte)
         self.actions.recompute.setEnabled(has_doc)
+        self.actions.recompute_strokes.setEnabled(has_matte and self.takes_strokes)
         self.brush_panel.apply_button.setEnabled(has_matte)
         self.brush_panel.reset_button.setEnabled(has_matte)
         if not has_doc:
@@ -551,12 +564,29 @@ class MainWindow(QMainWindow):
         self.doc.add_stroke(Stroke(kind, float(self.brush_panel.size.value()), points))
 
     def apply_refinement(self) -> None:
-        """Apply (Ctrl+R): the painted strokes solved into the matte, one undoable step."""
+        """Apply (Ctrl+R), one undoable step: with a model that takes strokes, foreground /
+        background strokes go to the network (``recompute_with_strokes``); otherwise (or with
+        unknown strokes only) the painted strokes are solved into the matte locally."""
         doc = self.doc
         if doc is None or not doc.has_matte or not doc.strokes:
             self.statusBar().showMessage("Paint foreground, background or unknown areas first", 4000)
             return
+        if self.takes_strokes and any(s.kind in GUIDING_KINDS for s in doc.strokes):
+            self.recompute_with_strokes()
+            return
         self._edit_in_worker(doc, Edit(STROKES, strokes=tuple(s.data() for s in doc.strokes)))
+
+    def recompute_with_strokes(self) -> None:
+        """Recompute with strokes (Shift+F5): the network runs again with the painted foreground
+        and background strokes as guidance; the result is the new network matte (edits replayed on
+        it), one undoable step. Only for a model that takes strokes."""
+        doc = self.doc
+        if doc is None or not doc.has_matte or not self.takes_strokes:
+            return
+        if not any(s.kind in GUIDING_KINDS for s in doc.strokes):
+            self.statusBar().showMessage("Paint foreground or background strokes first", 4000)
+            return
+        self.compute_matte(guided=True)
 
     def refine_edges(self) -> None:
         """Closed-form matting on a narrow band around the network's soft edge, everywhere
@@ -712,11 +742,16 @@ class MainWindow(QMainWindow):
             engine = holder.get()
             if first:
                 warm_up_solvers()
-            return engine.model_info, engine.has_refiner
+            return engine.model_info, engine.has_refiner, engine.takes_strokes
 
         self.workers.start(job, on_done=lambda r: self._model_loaded(*r), on_failed=self._model_failed, key="model")
 
-    def _model_loaded(self, info: dict, has_refiner: bool) -> None:
+    def _model_loaded(self, info: dict, has_refiner: bool, takes_strokes: bool = False) -> None:
+        self.takes_strokes = takes_strokes
+        self.actions.recompute_strokes.setToolTip(
+            "Run the network again, listening to your foreground and background strokes (Shift+F5)" if takes_strokes
+            else f"The model {info['model']} does not take strokes: Apply (Ctrl+R) solves them locally")
+        self._update_actions()
         self.actions.flip.setChecked(bool(info.get("flip_average")))
         self.actions.refiner.setEnabled(has_refiner)
         self.actions.refiner.setChecked(bool(info.get("refiner")))

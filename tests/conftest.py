@@ -37,6 +37,24 @@ def small_model_path(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def guided_model_path(tmp_path_factory):
+    """A real, untrained, small MSIA network that takes strokes (``config.guidance``), its guidance
+    convolutions given nonzero weights (they start at zero) so that strokes visibly change the matte."""
+    import torch
+
+    from matting.network import build_msia
+    from matting.weights import save_model
+
+    torch.manual_seed(0)
+    net = build_msia(variant="full", aspp_channels=32, decoder_channels=16, fine_channels=8, guidance=True)
+    with torch.no_grad():
+        for p in net.guidance.parameters():
+            torch.nn.init.normal_(p, 0, 0.5)
+    return save_model(net, tmp_path_factory.mktemp("model") / "guided.safetensors",
+                      {"name": "guided-test", "version": "0", "recommended_max_side": 128})
+
+
+@pytest.fixture(scope="session")
 def shipped_model_path():
     """The model in resources/models/ (a trained one: an untrained network has no edge to refine
     and gives a flat, mirror-symmetric alpha)."""
