@@ -185,28 +185,30 @@ def main() -> int:
     return 0
 
 
-def open_window(tmp: Path):
-    """(app, window): the real window, 1600 x 1000, settings kept in ``tmp``, errors in the status bar."""
+def open_window(tmp: Path, model: str | None = None):
+    """(app, window): the real window (``model``: default the shipped one), 1600 x 1000, settings
+    kept in ``tmp``, errors in the status bar."""
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from app.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    window = MainWindow(settings=QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat), device="cpu")
+    window = MainWindow(settings=QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat), model=model,
+                        device="cpu")
     window.setProperty("quiet_errors", True)
     window.resize(1600, 1000)
     window.show()
     return app, window
 
 
-def open_photo_window(photo: Path | None, megapixels: float, prefix: str):
+def open_photo_window(photo: Path | None, megapixels: float, prefix: str, model: str | None = None):
     """(tmp, photo, app, window) for a window bench: ``photo`` as it is, else the first
     ``DEFAULT_SOURCES`` photo upscaled to ``megapixels`` in a new temporary folder; the window
     shows one pane in the cutout view."""
     tmp = Path(tempfile.mkdtemp(prefix=prefix))
     photo = photo or make_photo(next(s for s in DEFAULT_SOURCES if s.is_file()), megapixels, tmp)
-    app, window = open_window(tmp)
+    app, window = open_window(tmp, model)
     window.set_layout("single")
     window.set_view("cutout")
     return tmp, photo, app, window

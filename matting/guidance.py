@@ -4,7 +4,8 @@
 where they said "background". A click is a disc (``click_radius``: 1.5 % of the long side, about
 8 px at the network's 512 px); a brush stroke is what it painted. As a file (``read_strokes``,
 ``write_strokes``): an RGBA PNG of the photo's size, white = subject, black = background,
-transparent = no say.
+transparent = no say. In a folder (``msia-matte batch``) a photo's strokes file lies beside it,
+named ``<photo file name>.strokes.png`` (``strokes_beside``); such files are never photos to process.
 
 ``simulate_click`` is the click a designer makes on the largest wrong region (the protocol of the
 interactive segmentation papers, RITM / "NoC"): the error regions are where the prediction and the
@@ -21,6 +22,7 @@ import cv2
 import numpy as np
 
 CLICK_RADIUS = 0.015  # of the long side
+STROKES_SUFFIX = ".strokes.png"  # cat.jpg -> cat.jpg.strokes.png
 
 
 @dataclass
@@ -83,6 +85,28 @@ def read_strokes(path: str | Path, shape: tuple[int, int]) -> Strokes:
         subject = cv2.resize(subject.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
         background = cv2.resize(background.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
     return Strokes(subject, background)
+
+
+def load_strokes(path: str | Path, shape: tuple[int, int]) -> Strokes:
+    """``read_strokes``, any failure a ``MattingError`` naming the file."""
+    from .errors import MattingError
+
+    try:
+        return read_strokes(path, shape)
+    except MattingError as exc:
+        raise MattingError(f"strokes file {exc}") from None  # the message names the file
+    except Exception as exc:
+        raise MattingError(f"strokes file {path}: cannot be read as strokes ({type(exc).__name__}: {exc})") from None
+
+
+def strokes_beside(photo: str | Path) -> Path:
+    """Where a photo's strokes file lies in a folder: ``cat.jpg`` -> ``cat.jpg.strokes.png``."""
+    photo = Path(photo)
+    return photo.with_name(photo.name + STROKES_SUFFIX)
+
+
+def is_strokes_file(path: str | Path) -> bool:
+    return Path(path).name.lower().endswith(STROKES_SUFFIX)
 
 
 def write_strokes(path: str | Path, strokes: Strokes) -> Path:
