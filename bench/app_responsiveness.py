@@ -214,6 +214,15 @@ def open_photo_window(photo: Path | None, megapixels: float, prefix: str, model:
     return tmp, photo, app, window
 
 
+def open_and_wait(app, window, photo: Path) -> None:
+    """Wait for the model, open ``photo`` and wait until its matte and edge colours are shown."""
+    wait_until(app, lambda: "loading" not in window.model_label.text(), 300)
+    ready = {"fg": False}
+    window.foregroundReady.connect(lambda: ready.__setitem__("fg", True))
+    window.open_path(photo)
+    wait_until(app, lambda: ready["fg"] and settled(window), 1800)
+
+
 def close(window, tmp: Path) -> None:
     """Stop the window's workers and remove the temporary folder (the photo made for the bench)."""
     window.workers.cancel_all()

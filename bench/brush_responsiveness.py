@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from _event_loop import run_events
-from app_responsiveness import ROOT, Heartbeat, close, open_photo_window, settled, wait_until
+from app_responsiveness import ROOT, Heartbeat, close, open_and_wait, open_photo_window, settled, wait_until
 
 # (brush, stroke from, stroke to, as fractions of the photo's width and height)
 STROKES = (("foreground", (0.45, 0.55), (0.55, 0.55)), ("quick_add", (0.45, 0.6), (0.55, 0.6)),
@@ -59,11 +59,7 @@ def main() -> int:
 
     tmp, photo, app, window = open_photo_window(args.photo, args.megapixels, "msia-brush-bench-")
     beat = Heartbeat()
-    wait_until(app, lambda: "loading" not in window.model_label.text(), 300)
-    ready = {"fg": False}
-    window.foregroundReady.connect(lambda: ready.__setitem__("fg", True))
-    window.open_path(photo)
-    wait_until(app, lambda: ready["fg"] and settled(window), 1800)
+    open_and_wait(app, window, photo)
     w, h = window.doc.size
     print(f"photo {photo.name}: {w}x{h} ({w * h / 1e6:.1f} MP); brush radius {args.radius:.0f} px", flush=True)
     canvas = window.compare.panes[0].canvas

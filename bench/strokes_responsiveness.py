@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from app_responsiveness import Heartbeat, close, open_photo_window, settled, wait_until
+from app_responsiveness import Heartbeat, close, open_and_wait, open_photo_window, settled, wait_until
 
 STROKES = (("foreground", (0.45, 0.5), (0.55, 0.6)), ("background", (0.05, 0.05), (0.2, 0.1)))
 
@@ -74,11 +74,7 @@ def main() -> int:
     if args.max_side:
         window.set_max_side(args.max_side)
     beat = Heartbeat()
-    wait_until(app, lambda: "loading" not in window.model_label.text(), 300)
-    ready = {"fg": False}
-    window.foregroundReady.connect(lambda: ready.__setitem__("fg", True))
-    window.open_path(photo)
-    wait_until(app, lambda: ready["fg"] and settled(window), 1800)
+    open_and_wait(app, window, photo)
     assert window.takes_strokes, f"{model} does not take strokes"
     doc = window.doc
     w, h = doc.size
