@@ -12,7 +12,8 @@ subject, or a background object kept, costs what it costs a designer):
   also against the binary mask itself (SAD and IoU at 0.5: the subject as a user sees it).
 
 The photos are the held-out dev split of ``python -m training.data.prepare`` (by image, by
-sequence for DAVIS) plus the trimap photos, which releases up to 0.3.3 trained on (0.4.0 does not).
+sequence for DAVIS) plus the trimap photos, which every release up to 0.3.3 trained on (their figures
+there flatter them; the runs of this stage hold the scoreboard out of training: ``data.holdout_scoreboard``).
 Each source is split in two halves by a hash of the image's stem (of the sequence for DAVIS):
 ``selection`` is what checkpoints, settings and releases are chosen on; ``report`` is what figures
 are quoted from, so no quoted figure is one a choice was tuned on.

@@ -24,7 +24,7 @@ import json
 import math
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -62,6 +62,8 @@ class Recipe(ConfigSection):
     amp: bool = True  # mixed precision, CUDA only
     cpu_bf16: bool = False  # bfloat16 autocast on a CPU with native bf16 (~1.6x faster steps here)
     guidance_lr_mult: float = 20.0  # the zero-initialised guidance convs learn at lr x this, without decay
+    optimizer: str = "sgd"  # sgd (the paper's) | adam (for a stage that trains only a few new layers)
+    train_only: list[str] = field(default_factory=list)  # parameter-name prefixes to train (empty: all)
     channels_last: bool = False  # NHWC memory format (same results; faster convolutions on AVX-512 CPUs)
     num_workers: int = 2
     seed: int = 0
@@ -183,6 +185,29 @@ def param_groups(model: MSIANet, recipe: Recipe) -> list[dict[str, Any]]:
     return groups
 
 
+def make_optimizer(model: MSIANet, recipe: Recipe) -> torch.optim.Optimizer:
+    """SGD as the paper (momentum, weight decay), or Adam; only the ``train_only`` parameters when
+    it names any (the rest frozen)."""
+    if recipe.train_only:
+        for name, p in model.named_parameters():
+            p.requires_grad_(name.startswith(tuple(recipe.train_only)))
+    groups = [g for g in param_groups(model, recipe) if any(p.requires_grad for p in g["params"])]
+    for g in groups:
+        g["params"] = [p for p in g["params"] if p.requires_grad]
+    if recipe.optimizer == "adam":
+        return torch.optim.Adam(groups, lr=recipe.lr, weight_decay=0.0)
+    if recipe.optimizer != "sgd":
+        raise ValueError(f"recipe.optimizer must be 'sgd' or 'adam', not {recipe.optimizer!r}")
+    return torch.optim.SGD(groups, lr=recipe.lr, momentum=recipe.momentum, weight_decay=recipe.weight_decay)
+
+
+def set_mode(model: MSIANet, recipe: Recipe) -> MSIANet:
+    """Training mode; but when only some layers train (``train_only``), eval mode: the frozen
+    network's BatchNorm statistics and dropout stay as they were, so with no guidance the
+    matte is exactly the starting model's."""
+    return model.train(not recipe.train_only)
+
+
 def build_dataset(data_cfg: dict[str, Any], length: int, seed: int) -> Any:
     """``kind: synthetic`` (made here, for tests and smoke runs) or ``kind: pairs`` (real data)."""
     kind = data_cfg.get("kind", "pairs")
@@ -285,10 +310,9 @@ def train(cfg: dict[str, Any], out: Path, resume: bool = False, max_steps: int |
     if recipe.init and not (resume and (out / "last.pt").exists()):
         load_init(model, recipe.init)
     memory_format = torch.channels_last if recipe.channels_last else torch.contiguous_format
-    model = model.to(device, memory_format=memory_format).train()
+    model = set_mode(model.to(device, memory_format=memory_format), recipe)
     net: torch.nn.Module = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None) if d.world_size > 1 else model
-    optimizer = torch.optim.SGD(param_groups(model, recipe), lr=recipe.lr, momentum=recipe.momentum,
-                                weight_decay=recipe.weight_decay)
+    optimizer = make_optimizer(model, recipe)
     per_epoch = recipe.steps_per_epoch(d.world_size)
     total = recipe.epochs * per_epoch
     scheduler = poly_scheduler(optimizer, total, recipe.power)
@@ -393,7 +417,7 @@ def end_of_epoch(model: MSIANet, dev: "DevSet | None", cfg: dict[str, Any], out:
     if score < best.get("sad", math.inf):
         best = {"sad": score, "step": step, "metrics": metrics}
         export(model, out / "best.safetensors", cfg, step, metrics)
-    model.train()
+    set_mode(model, Recipe.from_dict(cfg["recipe"]))
     return best
 
 
