@@ -12,8 +12,9 @@ from PySide6.QtWidgets import QWidget
 
 from matting.compose import Background
 from matting.crop import parse_padding
-from matting.edge_controls import EdgeSettings, apply_edge_settings
+from matting.edge_controls import EdgeSettings
 from matting.output import OutputSpec, save_output
+from matting.pipeline import Recipe, finish_matte, output_metadata
 from matting.progress import check
 
 from .dialogs.export import ExportDialog, ExportOptions
@@ -54,8 +55,10 @@ class ExportController(QObject):
                           edge.decontaminate, crop, options.quality)
 
     def export(self, doc: Document, path: str | Path, options: ExportOptions) -> None:
-        """Write ``doc``'s current matte as ``options`` says, in a worker. Overwrites: the dialog
-        has already asked."""
+        """Write ``doc``'s current matte as ``options`` says, in a worker, through the chain the
+        CLI and batch use (``matting.pipeline``; the matte on screen is the user's, so the file's
+        transparency is applied only as the document already did). Overwrites a file the dialog
+        asked about, never the photo or the composite's background image."""
         try:
             spec = self.spec(options, doc.edge)
         except ValueError as exc:
@@ -69,17 +72,18 @@ class ExportController(QObject):
         last path."""
         image, alpha, edge = doc.image, doc.alpha, doc.edge
         fg = doc.foreground if doc.foreground_matches(alpha) and not edge.changes_alpha else None
-        metadata = ({k: str(v) for k, v in doc.matte_info.items() if k != "path"} | {"software": "MSIA Matte"}
-                    | edge.metadata())
+        recipe = Recipe("ignore", edge=edge)
+        metadata = output_metadata(doc.matte_info, recipe)
 
         def job(progress, cancel):
             """In steps, each followed by a look at Cancel (Esc): a cancelled export writes nothing
             more."""
-            final = apply_edge_settings(image.rgb, alpha, edge, progress=lambda f: progress(0.3 * f), cancel=cancel)
+            final = finish_matte(image, alpha, recipe, progress=lambda f: progress(0.3 * f), cancel=cancel)
             written = None
             for i, (path, spec, extra) in enumerate(targets):
                 check(cancel)
-                written = save_output(path, image, final, spec, fg, metadata | extra, "overwrite", cancel=cancel)
+                inputs = [spec.background.image] if spec.background.kind == "image" else []
+                written = save_output(path, image, final, spec, fg, metadata | extra, "overwrite", inputs, cancel=cancel)
                 progress(0.3 + 0.7 * (i + 1) / len(targets))
             return written
 

@@ -33,29 +33,22 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Callable, Iterable
 
 import numpy as np
 
-from .colour import network_rgb
-from .compose import Background, estimate_foreground
+from .compose import Background
 from .crop import Padding
-from .edge_controls import EdgeSettings, apply_edge_settings
-from .errors import Cancelled, ImageWriteError, MattingError
-from .files import IMAGE_SUFFIXES, atomic_write, output_names
+from .edge_controls import EdgeSettings
+from .errors import Cancelled, MattingError
+from .files import IMAGE_SUFFIXES, display, name_problem, numbered, output_names
 from .imageio import SOFTWARE, LoadedImage, is_own_output, load_image
-from .input_alpha import honour_input_alpha
-from .output import OUTPUT_KINDS, OutputSpec, crop_metadata, render_output, write_output
+from .output import OUTPUT_KINDS, OutputSpec
+from .pipeline import Predictor, Recipe, make_matte, output_metadata, render_all, write_all
 from .progress import CancelFn, check
-from .refine import refine_auto
+from .reports import CSV_HEADER, write_report
 
 FORMATS = ("png", "tiff", "webp")
-
-
-class Predictor(Protocol):
-    model_info: dict[str, Any]
-
-    def predict(self, rgb: np.ndarray, progress: Any = None, cancel: CancelFn = None) -> np.ndarray: ...
 
 
 @dataclass
@@ -91,10 +84,14 @@ class BatchOptions:
         return OutputSpec(kind, fmt, self.bit_depth, self.premultiplied and kind == "cutout", self.background,
                           self.edge.decontaminate, self.crop, self.quality)
 
+    @property
+    def recipe(self) -> Recipe:
+        """What happens to each photo's matte (``matting.pipeline``)."""
+        return Recipe(self.input_alpha, self.refine_edges, self.edge)
+
     def settings(self, kind: str) -> dict[str, str]:
         """What an output of ``kind`` records about how it was made (with the model's info)."""
-        out = {"output": kind, "refine_edges": str(self.refine_edges).lower(), "input_alpha": self.input_alpha,
-               **self.edge.metadata()}
+        out = {"output": kind, **self.recipe.metadata()}
         if kind == "cutout":
             out["premultiplied"] = str(self.premultiplied).lower()
         if self.bit_depth:
@@ -103,7 +100,7 @@ class BatchOptions:
             out["quality"] = str(self.quality)
         if kind == "composite":
             b = self.background
-            out["background"] = {"color": "#%02x%02x%02x" % b.color, "image": str(b.image)}.get(b.kind, b.kind)
+            out["background"] = {"color": "#%02x%02x%02x" % b.color, "image": display(b.image)}.get(b.kind, b.kind)
         return out
 
     def suffix(self, kind: str) -> str:
@@ -116,6 +113,7 @@ class BatchItem:
     input: Path
     outputs: dict[str, Path]
     skip_reason: str = ""  # set by plan_batch: never processed (e.g. our own earlier output)
+    fail_reason: str = ""  # set by plan_batch: cannot be processed (an output name too long), said per file
 
 
 @dataclass
@@ -146,30 +144,26 @@ class BatchReport:
             s += f", {self.count('not processed')} not processed"
         return s + (" (cancelled)" if self.cancelled else "")
 
-    def write(self, path: str | Path) -> Path:
-        """JSON (``.json``) or CSV (anything else; outputs joined by ``;``), atomically."""
+    def write(self, path: str | Path, protected: Iterable[str | Path] = ()) -> Path:
+        """JSON (``.json``) or CSV (anything else; outputs joined by ``;``), atomically; returns
+        the path written (``matting.reports``: a file there that is not an earlier report of ours
+        is kept and the report numbered). Names that are not valid UTF-8 are written with
+        ``\\xff`` escapes."""
         path = Path(path)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ImageWriteError(f"{path.parent}: cannot create the report's folder ({exc.strerror or exc})") from None
+        rows = [{k: display(v) if isinstance(v, str) else v for k, v in asdict(r).items()} | 
+                {"outputs": [display(o) for o in r.outputs]} for r in self.results]
         if path.suffix.lower() == ".json":
-            text = json.dumps({"summary": self.summary(), "cancelled": self.cancelled,
-                               "files": [asdict(r) for r in self.results]}, indent=1)
+            text = json.dumps({"software": SOFTWARE, "summary": self.summary(), "cancelled": self.cancelled,
+                               "files": rows}, indent=1)
         else:
             buf = io.StringIO(newline="")
+            buf.write(CSV_HEADER + "\r\n")
             writer = csv.writer(buf)
-            writer.writerow(["input", "outputs", "status", "error", "seconds", "warning"])
-            for r in self.results:
-                writer.writerow([r.input, ";".join(r.outputs), r.status, r.error, f"{r.seconds:.3f}", r.warning])
+            for r in rows:
+                writer.writerow([r["input"], ";".join(r["outputs"]), r["status"], r["error"], f"{r['seconds']:.3f}",
+                                 r["warning"]])
             text = buf.getvalue()
-        return atomic_write(path, text.encode("utf-8"))
-
-
-def model_metadata(engine: Predictor) -> dict[str, str]:
-    """The engine's model info (name, version, backbone, variant, settings) as output metadata,
-    without the local file path."""
-    return {k: str(v) for k, v in engine.model_info.items() if k != "path"} | {"software": SOFTWARE}
+        return write_report(path, text.encode("utf-8"), protected)
 
 
 def list_images(indir: Path, recursive: bool, exclude: Path | None = None) -> list[Path]:
@@ -195,15 +189,20 @@ def plan_batch(indir: str | Path, outdir: str | Path, options: BatchOptions) -> 
     """One item per image, with its output paths (all paths absolute). Two inputs of one folder
     with the same stem (``a.jpg``, ``a.png``) get the extension in their output names
     (``a_jpg_cutout.png``) so neither overwrites the other. Files MSIA Matte wrote itself (its
-    metadata says so: earlier outputs in or below the input folder) are listed with a
-    ``skip_reason`` and never processed, and neither are the outputs this plan will write."""
+    metadata says so, never the name: earlier outputs in or below the input folder) are listed
+    with a ``skip_reason`` and never processed. A planned output whose name is held by another
+    input of the run (a user's photo called ``x_cutout.png``) takes the next numbered name
+    (``x_cutout-1.png``), every run the same; an output name longer than the file system allows
+    gives that photo a ``fail_reason``."""
     indir, outdir = Path(indir), Path(outdir)
     if not indir.exists():
-        raise MattingError(f"{indir}: input folder not found")
+        raise MattingError(f"{display(indir)}: input folder not found")
     if not indir.is_dir():
-        raise MattingError(f"{indir}: is a file, not a folder (give the folder that holds the photos)")
+        raise MattingError(f"{display(indir)}: is a file, not a folder (give the folder that holds the photos)")
     root, outdir = indir.resolve(), outdir.resolve()
     paths = list_images(root, options.recursive, outdir if outdir != root else None)
+    own = {p for p in paths if p.is_file() and is_own_output(p)}
+    inputs = set(paths) - own
     by_folder: dict[Path, list[Path]] = {}
     for path in paths:
         by_folder.setdefault(path.parent, []).append(path)
@@ -211,32 +210,53 @@ def plan_batch(indir: str | Path, outdir: str | Path, options: BatchOptions) -> 
     for folder, members in by_folder.items():
         target = outdir / folder.relative_to(root)
         for path, name in zip(members, output_names(members)):
-            items.append(BatchItem(path, {k: target / f"{name}{options.suffix(k)}" for k in options.outputs}))
+            outputs = {k: _clear_of(target / f"{name}{options.suffix(k)}", inputs) for k in options.outputs}
+            item = BatchItem(path, outputs)
+            if path in own:
+                item.skip_reason = "an output of MSIA Matte (not processed again)"
+            item.fail_reason = next((name_problem(p) for p in outputs.values() if name_problem(p)), "")
+            items.append(item)
     items.sort(key=lambda it: it.input)
-    planned = {p for it in items for p in it.outputs.values()}
-    for it in items:
-        if it.input in planned or (it.input.is_file() and is_own_output(it.input)):
-            it.skip_reason = "an output of MSIA Matte (not processed again)"
     return items
 
 
-def _render(image: LoadedImage, alpha: np.ndarray, options: BatchOptions) -> dict[str, np.ndarray]:
-    """The arrays to write, per output kind."""
-    fg = estimate_foreground(image.rgb, alpha) if {"cutout", "composite"} & set(options.outputs) else None
-    return {kind: render_output(image.rgb, alpha, options.spec(kind), fg, image.icc_profile) for kind in options.outputs}
+def _clear_of(path: Path, inputs: set[Path]) -> Path:
+    """``path``, or the first numbered name that is not one of the run's inputs."""
+    n = 0
+    while numbered(path, n) in inputs:
+        n += 1
+    return numbered(path, n)
+
+
+def existing_own(path: Path) -> Path | None:
+    """Our own earlier output at ``path`` or at the numbered name it took because a file that is
+    not ours held the name (what ``atomic_write``'s ``skip`` finds); None when there is none."""
+    for n in range(1000):
+        candidate = numbered(path, n)
+        if not candidate.exists():
+            return None
+        if is_own_output(candidate):
+            return candidate
+    return None
 
 
 FATAL_WRITE_ERRORS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT}  # no later file could be written either
 
 
 def run_batch(engine: Predictor, items: list[BatchItem], options: BatchOptions,
-              progress: Callable[[int, int, FileResult], None] | None = None, cancel: CancelFn = None) -> BatchReport:
+              progress: Callable[[int, int, FileResult], None] | None = None, cancel: CancelFn = None,
+              protected: Iterable[str | Path] = ()) -> BatchReport:
     """Run ``items``; ``progress(done, total, result)`` after each file. Every item gets a result:
     when the run is cancelled, or stops because the output disk is full or read-only, the items
-    not processed are listed as ``not processed`` with the reason."""
+    not processed are listed as ``not processed`` with the reason. No output is written over an
+    input of the run: the photos, the background image, and ``protected`` (the report, the
+    model)."""
     report = BatchReport()
-    protected = {it.input for it in items if not it.skip_reason}  # our own outputs may be replaced
-    metadata = model_metadata(engine)
+    guarded = {it.input for it in items if not it.skip_reason} | set(map(Path, protected))
+    if options.background.kind == "image":
+        guarded.add(Path(options.background.image))
+    recipe = options.recipe
+    metadata = output_metadata(engine.model_info)
     total = len(items)
 
     def emit(result: FileResult) -> None:
@@ -247,26 +267,31 @@ def run_batch(engine: Predictor, items: list[BatchItem], options: BatchOptions,
     def load(item: BatchItem) -> LoadedImage:
         return load_image(item.input)
 
-    def save(item: BatchItem, image: LoadedImage, arrays: dict[str, np.ndarray],
-             crops: dict[str, dict[str, str]]) -> list[str]:
+    def save(item: BatchItem, image: LoadedImage, alpha: np.ndarray, arrays: dict[str, np.ndarray]) -> list[str]:
         written = []
-        for kind, arr in arrays.items():
-            path = write_output(item.outputs[kind], image, arr, options.spec(kind),
-                                {**metadata, **options.settings(kind), **crops.get(kind, {})}, options.on_exists,
-                                protected)
+        for kind in arrays:
+            targets = {kind: (item.outputs[kind], options.spec(kind))}
+            path = write_all(image, alpha, arrays, targets, {**metadata, **options.settings(kind)}, options.on_exists,
+                             guarded)[kind]
             if path is not None:
                 written.append(str(path))
         return written
 
-    def pending(item: BatchItem) -> bool:
-        return options.on_exists != "skip" or not all(p.exists() for p in item.outputs.values())
+    def done(item: BatchItem) -> list[Path] | None:
+        """Our earlier outputs of ``item`` when ``skip`` finds all of them, else None."""
+        if options.on_exists != "skip":
+            return None
+        found = [existing_own(p) for p in item.outputs.values()]
+        return None if None in found else found  # type: ignore[return-value]
 
     todo = []
     for it in items:
         if it.skip_reason:
             emit(FileResult(str(it.input), [], "skipped", it.skip_reason))
-        elif not pending(it):
-            emit(FileResult(str(it.input), [str(p) for p in it.outputs.values()], "skipped", "outputs exist"))
+        elif it.fail_reason:
+            emit(FileResult(str(it.input), [], "failed", it.fail_reason))
+        elif (found := done(it)) is not None:
+            emit(FileResult(str(it.input), [str(p) for p in found], "skipped", "outputs exist"))
         else:
             todo.append(it)
     stopped = ""
@@ -287,27 +312,25 @@ def run_batch(engine: Predictor, items: list[BatchItem], options: BatchOptions,
             try:
                 check(cancel)
                 image = current.result()
-                alpha = engine.predict(network_rgb(image.rgb, image.icc_profile), cancel=cancel)
-                alpha = honour_input_alpha(alpha, image, options.input_alpha)
-                if options.refine_edges:
-                    alpha = refine_auto(image.rgb, alpha, cancel=cancel)
-                alpha = apply_edge_settings(image.rgb, alpha, options.edge, cancel=cancel)
-                arrays = _render(image, alpha, options)
-                crops = {kind: crop_metadata(alpha, options.spec(kind)) for kind in options.outputs}
+                alpha = make_matte(engine, image, recipe, cancel=cancel)
+                arrays = render_all(image, alpha, {kind: options.spec(kind) for kind in options.outputs})
                 check(cancel)
                 if saving is not None:
                     finish(saving)
                     saving = None
                     if stopped:
                         break
-                saving = (item, image, start, saver.submit(save, item, image, arrays, crops))
+                saving = (item, image, start, saver.submit(save, item, image, alpha, arrays))
             except Cancelled:
                 report.cancelled = True
                 break
             except MattingError as exc:
                 emit(FileResult(str(item.input), [], "failed", str(exc), time.perf_counter() - start))
+            except MemoryError:
+                emit(FileResult(str(item.input), [], "failed", f"{display(item.input)}: not enough memory to cut it out",
+                                time.perf_counter() - start))
             except Exception as exc:  # an unexpected failure of one file never stops the batch
-                emit(FileResult(str(item.input), [], "failed", f"{item.input}: {type(exc).__name__}: {exc}",
+                emit(FileResult(str(item.input), [], "failed", f"{display(item.input)}: {type(exc).__name__}: {exc}",
                                 time.perf_counter() - start))
         if next_load is not None:
             next_load.cancel()
@@ -328,7 +351,7 @@ def _finish(item: BatchItem, image: LoadedImage, start: float, future: Future) -
     except MattingError as exc:
         return FileResult(str(item.input), [], "failed", str(exc), time.perf_counter() - start), getattr(exc, "errno", None)
     except Exception as exc:  # an unexpected failure of one file never stops the batch
-        return FileResult(str(item.input), [], "failed", f"{item.input}: {type(exc).__name__}: {exc}",
+        return FileResult(str(item.input), [], "failed", f"{display(item.input)}: {type(exc).__name__}: {exc}",
                           time.perf_counter() - start), None
     status = "ok" if written else "skipped"
     return FileResult(str(item.input), written, status, "" if written else "outputs exist", time.perf_counter() - start,

@@ -55,9 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
                               "shift=-1,decontaminate=0.8 (pixels of the photo; contrast, decontaminate 0..1)")
     outputs.add_argument("--crop", type=crop_padding, default=None, metavar="PADDING",
                          help="crop to the subject with this padding: pixels (40) or a percentage (5%%)")
-    outputs.add_argument("--input-alpha", default="limit", choices=("limit", "matte", "ignore"),
-                         help="a file's own transparency: limit (default: its transparent pixels stay transparent), "
-                              "matte (use it as the matte), ignore")
+    add_input_alpha(outputs)
 
     p = argparse.ArgumentParser(prog="msia-matte", description="Trimap-free image matting (MSIA-matte).",
                                 epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -67,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     m.add_argument("images", nargs="+", type=Path)
     m.add_argument("-o", "--out", type=Path, required=True, help="output folder: OUT/<stem>.png")
+    m.add_argument("--on-exists", default="update", choices=ON_EXISTS_CHOICES, help=ON_EXISTS_HELP)
+    add_input_alpha(m)
 
     c = sub.add_parser("cutout", parents=[common, outputs], help="one cutout or composite", epilog=EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="re-solve a narrow band around the network's soft edge with closed-form matting")
     c.add_argument("--layered", action="store_true",
                    help="write a layered TIFF: the whole photo with the matte as its alpha (-o must be .tif)")
-    c.add_argument("--on-exists", default="number", choices=("skip", "overwrite", "number"))
+    c.add_argument("--on-exists", default="number", choices=ON_EXISTS_CHOICES, help=ON_EXISTS_HELP + " (default number)")
 
     b = sub.add_parser("batch", parents=[common, outputs], help="export a whole folder", epilog=EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -88,8 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--recursive", action="store_true", help="mirror subfolders")
     b.add_argument("--outputs", default="cutout", help="comma list of cutout, alpha, composite, layered (always .tif)")
     b.add_argument("--format", default="png", choices=("png", "tiff", "webp", "jpg"))
-    b.add_argument("--on-exists", default="skip", choices=("skip", "overwrite", "number"),
-                   help="skip (default) resumes an interrupted batch")
+    b.add_argument("--on-exists", default="skip", choices=ON_EXISTS_CHOICES,
+                   help=ON_EXISTS_HELP + " (default skip: resumes an interrupted batch)")
     b.add_argument("--background", default="white", help="for composites (as in cutout)")
     b.add_argument("--premultiplied", action="store_true")
     b.add_argument("--refine-edges", action="store_true", help="as in cutout")
@@ -105,6 +105,18 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--pred", type=Path, help="score existing alpha PNGs (matching stems) instead of running the model")
     e.add_argument("--json", type=Path)
     return p
+
+
+ON_EXISTS_CHOICES = ("skip", "update", "number", "overwrite")
+ON_EXISTS_HELP = ("when an output's name is taken: skip (keep our earlier output), update (replace our earlier output), "
+                  "number (write name-1.png), overwrite (replace whatever is there, never an input). A file that is not "
+                  "an output of MSIA Matte (by its metadata) is kept by skip and update: the output is numbered instead")
+
+
+def add_input_alpha(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--input-alpha", default="limit", choices=("limit", "matte", "ignore"),
+                        help="a file's own transparency: limit (default: its transparent pixels stay transparent), "
+                             "matte (use it as the matte), ignore")
 
 
 def max_side(text: str) -> int:
@@ -151,47 +163,96 @@ def make_engine(args: argparse.Namespace):
 def warn(message: str) -> None:
     from tqdm import tqdm
 
-    tqdm.write(message, file=sys.stderr)  # above a progress bar, never inside its line
+    from .files import display
+
+    tqdm.write(display(message), file=sys.stderr)  # above a progress bar, never inside its line
 
 
-def unexpected(path: Path, exc: Exception) -> MattingError:
+def say(message: str) -> None:
+    """A line on stdout that never fails on a name that is not valid UTF-8."""
+    from .files import display
+
+    print(display(message))
+
+
+def unexpected(path: Path, exc: BaseException) -> MattingError:
     """A bug met while working on ``path``: one line naming the file (traceback on request)."""
+    from .files import display
+
+    if isinstance(exc, MemoryError):
+        return MattingError(f"{display(path)}: not enough memory to cut it out (the photo is too large for the memory "
+                            "this process may use)")
     if os.environ.get("MSIA_MATTE_DEBUG"):
         raise exc
-    return MattingError(f"{path}: unexpected {type(exc).__name__}: {exc} (set MSIA_MATTE_DEBUG=1 for details)")
+    return MattingError(f"{display(path)}: unexpected {type(exc).__name__}: {exc} (set MSIA_MATTE_DEBUG=1 for details)")
+
+
+def run_inputs(args: argparse.Namespace) -> set[Path]:
+    """Files every command reads besides its photos: the model (the default one included)."""
+    from .model_files import default_model_path
+
+    model = args.model or default_model_path()
+    return {model} if model else set()
+
+
+def auxiliary_image(path: Path, what: str):
+    """Read an auxiliary image (trimap, background) before any work: a problem is a usage error."""
+    from .imageio import load_image
+
+    try:
+        return load_image(path)
+    except MattingError as exc:
+        raise UsageError(f"{what}: {exc}") from None
+
+
+def parse_background(text: str):
+    """``--background``: a colour, ``blur``, ``transparent`` or an image, which is decoded now."""
+    from .compose import Background
+
+    background = Background.parse(text)
+    if background.kind == "image":
+        auxiliary_image(Path(background.image), "--background")
+    return background
+
+
+def print_notes(image, quiet: bool) -> None:
+    """What the user should know about a photo (each note names its file); shown with --quiet too."""
+    if image.warning:
+        warn(f"warning: {image.warning}")
 
 
 def cmd_matte(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from .batch import model_metadata
-    from .colour import network_rgb
     from .files import output_names
     from .imageio import ensure_folder, load_image
     from .output import OutputSpec, save_output
+    from .pipeline import Recipe, make_matte, output_metadata
 
-    inputs = {p.resolve() for p in args.images}
+    if args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"{args.out}: is a file; -o is the output folder")
+    inputs = {p.resolve() for p in args.images} | run_inputs(args)
     targets = [args.out / f"{name}.png" for name in output_names(args.images)]
     for src, target in zip(args.images, targets):
         if target.resolve() in inputs:
             raise UsageError(f"{target}: the output for {src} would replace an input; choose another -o folder")
     ensure_folder(args.out, probe=True)
     engine = make_engine(args)
-    metadata = model_metadata(engine)
+    recipe = Recipe(args.input_alpha)
+    metadata = output_metadata(engine.model_info, recipe, {"output": "alpha"})
     failed = 0
     for path, target in tqdm(list(zip(args.images, targets)), disable=args.quiet, unit="img", desc="matte"):
         try:
             try:
                 image = load_image(path)
-                if image.warning:
-                    warn(f"warning: {image.warning}")
-                alpha = engine.predict(network_rgb(image.rgb, image.icc_profile))
+                alpha = make_matte(engine, image, recipe)
             except MattingError:
                 raise
             except Exception as exc:  # a bug on one file: name it, go on with the others
                 raise unexpected(path, exc) from None
-            save_output(target, image, alpha, OutputSpec("alpha", "png", 8), on_exists="overwrite",
-                        protected=inputs, metadata=metadata)
+            save_output(target, image, alpha, OutputSpec("alpha", "png", 8), metadata=metadata,
+                        on_exists=args.on_exists, protected=inputs)
+            print_notes(image, args.quiet)
         except MattingError as exc:
             failed += 1
             warn(f"error: {exc}")
@@ -200,20 +261,16 @@ def cmd_matte(args: argparse.Namespace) -> int:
 
 def cmd_cutout(args: argparse.Namespace) -> int:
     """Everything that can be checked is checked before the network runs: options, the output's
-    suffix and folder, the photo, the trimap and its size."""
-    from .batch import model_metadata
-    from .colour import network_rgb
-    from .compose import Background
-    from .imageio import check_output_path, ensure_folder, load_image
-    from .output import OutputSpec, format_for_suffix, save_output
-    from .edge_controls import EdgeSettings, apply_edge_settings
-    from .input_alpha import honour_input_alpha
-    from .refine import refine_auto, refine_with_trimap
+    suffix and folder, the photo, the trimap and its size, the background image."""
+    from .edge_controls import EdgeSettings
+    from .imageio import check_output_path, ensure_folder, is_own_output, load_image
+    from .output import OutputSpec, format_for_suffix
+    from .pipeline import Recipe, cut_out, output_metadata
 
     edge = args.edge or EdgeSettings()
     if args.trimap and args.refine_edges:
         raise UsageError("--refine-edges and --trimap both re-solve the edge: give one of them")
-    background = Background.parse(args.background)
+    background = parse_background(args.background)
     if args.out.suffix.lower() in (".jpg", ".jpeg") and background.kind == "transparent":
         raise UsageError("a .jpg output needs --background (JPEG has no transparency)")
     fmt = format_for_suffix(args.out.suffix)
@@ -223,35 +280,33 @@ def cmd_cutout(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.out}: a layered output is a TIFF; name it .tif")
     kind = "layered" if args.layered else "cutout" if background.kind == "transparent" else "composite"
     spec = OutputSpec(kind, fmt, None, args.premultiplied, background, edge.decontaminate, args.crop)
-    check_output_path(args.out, protected={args.image})
-    if args.on_exists == "skip" and args.out.exists():
+    inputs = {args.image, *run_inputs(args)} | {p for p in (args.trimap, background.image) if p}
+    try:
+        check_output_path(args.out, protected=inputs)
+    except MattingError as exc:
+        raise UsageError(str(exc)) from None
+    if args.on_exists == "skip" and args.out.is_file() and is_own_output(args.out):
         if not args.quiet:
-            print(f"skipped {args.out}: exists")
+            say(f"skipped {args.out}: exists")
         return 0
     ensure_folder(args.out.parent, probe=True)
     image = load_image(args.image)
-    if image.warning:
-        warn(f"warning: {image.warning}")
-    trimap = load_image(args.trimap).rgb if args.trimap else None
+    trimap = auxiliary_image(args.trimap, "--trimap").rgb if args.trimap else None
     if trimap is not None and trimap.shape[:2] != image.rgb.shape[:2]:
-        raise MattingError(f"{args.trimap}: trimap is {trimap.shape[1]}x{trimap.shape[0]}, "
-                           f"{args.image} is {image.rgb.shape[1]}x{image.rgb.shape[0]}")
+        raise UsageError(f"{args.trimap}: trimap is {trimap.shape[1]}x{trimap.shape[0]}, "
+                         f"{args.image} is {image.rgb.shape[1]}x{image.rgb.shape[0]}")
     engine = make_engine(args)
+    recipe = Recipe(args.input_alpha, args.refine_edges, edge, trimap)
     try:
-        alpha = honour_input_alpha(engine.predict(network_rgb(image.rgb, image.icc_profile)), image, args.input_alpha)
-        if trimap is not None:
-            alpha = refine_with_trimap(image.rgb, trimap, alpha)
-        elif args.refine_edges:
-            alpha = refine_auto(image.rgb, alpha)
-        alpha = apply_edge_settings(image.rgb, alpha, edge)
+        written = cut_out(engine, image, recipe, {kind: (args.out, spec)}, output_metadata(engine.model_info, recipe),
+                          args.on_exists, inputs)[kind]
     except MattingError:
         raise
     except Exception as exc:
         raise unexpected(args.image, exc) from None
-    metadata = model_metadata(engine) | {"input_alpha": args.input_alpha, **edge.metadata()}
-    written = save_output(args.out, image, alpha, spec, on_exists=args.on_exists, metadata=metadata)
+    print_notes(image, args.quiet)
     if not args.quiet:
-        print(f"wrote {written}" if written else f"skipped {args.out}: exists")
+        say(f"wrote {written}" if written else f"skipped {args.out}: exists")
     return 0
 
 
@@ -259,25 +314,29 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from .batch import BatchOptions, plan_batch, run_batch
-    from .compose import Background
     from .edge_controls import EdgeSettings
     from .files import IMAGE_SUFFIXES
     from .imageio import ensure_folder
+    from .reports import check_report_path
 
-    try:
-        options = BatchOptions(tuple(s.strip() for s in args.outputs.split(",") if s.strip()), args.format,
-                               args.recursive, args.on_exists, Background.parse(args.background), args.premultiplied,
-                               args.refine_edges, args.edge or EdgeSettings(), args.crop, args.input_alpha,
-                               args.bit_depth, args.quality)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    options = BatchOptions(tuple(s.strip() for s in args.outputs.split(",") if s.strip()), args.format,
+                           args.recursive, args.on_exists, parse_background(args.background), args.premultiplied,
+                           args.refine_edges, args.edge or EdgeSettings(), args.crop, args.input_alpha,
+                           args.bit_depth, args.quality)
     if not args.indir.exists():
         raise UsageError(f"{args.indir}: input folder not found")
     if not args.indir.is_dir():
         raise UsageError(f"{args.indir}: is a file, not a folder (use `msia-matte cutout` for one photo)")
+    if args.outdir.exists() and not args.outdir.is_dir():
+        raise UsageError(f"{args.outdir}: is a file; the output folder must be a folder")
     if args.report and args.report.suffix.lower() not in (".json", ".csv"):
         raise UsageError(f"{args.report}: the report must be .json or .csv")
     items = plan_batch(args.indir, args.outdir, options)
+    extra = run_inputs(args)
+    if args.report:
+        planned = {p for it in items for p in it.outputs.values()}
+        check_report_path(args.report, {it.input for it in items} | planned | extra
+                          | ({Path(options.background.image)} if options.background.kind == "image" else set()))
     if not items:
         print(f"{args.indir}: no images found ({', '.join(sorted(IMAGE_SUFFIXES))}"
               f"{'' if args.recursive else '; subfolders need --recursive'})", file=sys.stderr)
@@ -290,9 +349,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
     def progress(done: int, total: int, result) -> None:
         bar.update(1)
         if result.status == "failed":
-            tqdm.write(f"error: {result.error}", file=sys.stderr)
+            warn(f"error: {result.error}")
         if result.warning:
-            tqdm.write(f"warning: {result.warning}", file=sys.stderr)
+            warn(f"warning: {result.warning}")
 
     stop = threading.Event()  # Ctrl+C or SIGTERM: finish the file being written, report, exit
     received: list[int] = []
@@ -303,13 +362,16 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        report = run_batch(engine, items, options, progress, cancel=stop.is_set)
+        report = run_batch(engine, items, options, progress, cancel=stop.is_set,
+                           protected=extra | ({args.report} if args.report else set()))
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         bar.close()
     if args.report:
-        report.write(args.report)
+        written = report.write(args.report, protected={it.input for it in items} | extra)
+        if written.resolve() != args.report.resolve():
+            warn(f"warning: {args.report} exists and is not a report of MSIA Matte: kept it, wrote the report to {written}")
     if not args.quiet or report.cancelled:
         print(report.summary(), file=sys.stderr if report.cancelled else sys.stdout)
     if report.cancelled:
@@ -319,31 +381,46 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from .evaluation import EvalResult, evaluate, find_pairs, format_table, score_file
-    from .files import atomic_write, files_by_stem
+    from .files import display, files_by_stem
+    from .imageio import SOFTWARE
+    from .reports import check_report_path, write_report
 
-    pairs = find_pairs(args.images, args.alphas, args.trimaps)
+    try:  # folders that do not pair up (missing or ambiguous files) are a usage error: nothing was scored
+        pairs = find_pairs(args.images, args.alphas, args.trimaps)
+        preds = files_by_stem(args.pred, strict=True) if args.pred else {}
+    except MattingError as exc:
+        raise UsageError(str(exc)) from None
+    if args.pred:
+        missing = [p.name for p in pairs if p.name not in preds]
+        if missing:
+            raise UsageError(f"{args.pred}: no prediction for " + ", ".join(missing[:5]))
+    inputs = {f for p in pairs for f in (p.image, p.alpha, p.trimap) if f} | set(preds.values()) | run_inputs(args)
+    if args.json:
+        check_report_path(args.json, inputs, "--json file")
+    if not args.quiet:
+        for pair in pairs:
+            files = [pair.image, pair.alpha] + ([pair.trimap] if pair.trimap else []) + ([preds[pair.name]] if preds else [])
+            say(f"matched {pair.name}: " + ", ".join(display(f) for f in files))
 
     def on_row(r: dict) -> None:
         if "error" in r:
-            print(f"error: {r['error']}", file=sys.stderr)
+            print(f"error: {display(r['error'])}", file=sys.stderr)
         elif not args.quiet:
-            print(f"{r['name']:30s} SAD {r['sad']:8.2f}  MSE {r['mse']:.4f}  Grad {r['grad']:8.2f}  Conn {r['conn']:8.2f}")
+            say(f"{r['name']:30s} SAD {r['sad']:8.2f}  MSE {r['mse']:.4f}  Grad {r['grad']:8.2f}  Conn {r['conn']:8.2f}")
 
     if args.pred:
-        preds = files_by_stem(args.pred)
-        missing = [p.name for p in pairs if p.name not in preds]
-        if missing:
-            raise MattingError(f"{args.pred}: no prediction for " + ", ".join(missing[:5]))
         result = EvalResult(str(args.pred))
         for pair in pairs:
             result.add(score_file(pair, preds[pair.name]), on_row)
     else:
         engine = make_engine(args)
         result = evaluate(engine.model_info["model"], engine.predict, pairs, on_row=on_row)
-    print(format_table([result]))
+    say(format_table([result]))
     if args.json:
-        atomic_write(args.json, json.dumps({"model": result.model, "means": result.means(), "rows": result.rows,
-                                            "failed": result.failed}, indent=1).encode())
+        data = {"software": SOFTWARE, **result.to_json()}
+        written = write_report(args.json, json.dumps(data, indent=1).encode(), inputs)
+        if written.resolve() != args.json.resolve():
+            warn(f"warning: {args.json} exists and is not a score file of MSIA Matte: kept it, wrote the scores to {written}")
     return 1 if result.failed else 0
 
 

@@ -8,11 +8,13 @@ Public API:
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 VISIBLE = 1 / 255  # alpha that survives 8-bit rounding counts as subject
+MAX_PIXELS, MAX_PERCENT = 100_000, 1000  # more padding than any photo has is a typo
 
 
 @dataclass(frozen=True)
@@ -21,8 +23,9 @@ class Padding:
     percent: bool = False  # amount is a percentage of the box's long side
 
     def __post_init__(self) -> None:
-        if self.amount < 0:
-            raise ValueError(f"crop padding must be 0 or more, got {self.amount:g}")
+        top = MAX_PERCENT if self.percent else MAX_PIXELS
+        if not (math.isfinite(self.amount) and 0 <= self.amount <= top):  # nan, inf, 1e400 included
+            raise ValueError(f"crop padding must be within 0..{top:g}{'%' if self.percent else ' px'}, got {self.amount:g}")
 
     def pixels(self, box_long_side: int) -> int:
         return round(self.amount * box_long_side / 100) if self.percent else round(self.amount)
@@ -37,9 +40,10 @@ def parse_padding(text: str) -> Padding:
     percent = s.endswith("%")
     s = s.rstrip("%").removesuffix("px").strip()
     try:
-        return Padding(float(s), percent)
+        amount = float(s)
     except ValueError:
         raise ValueError(f"crop padding must be pixels (40) or a percentage (5%), got {text!r}") from None
+    return Padding(amount, percent)
 
 
 def subject_box(alpha: np.ndarray, padding: Padding = Padding(), threshold: float = VISIBLE) -> tuple[int, int, int, int]:

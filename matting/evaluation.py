@@ -13,7 +13,7 @@ import numpy as np
 
 from .errors import MattingError
 from .files import files_by_stem
-from .imageio import load_image, read_gray
+from .imageio import load_image, read_gray, read_matte
 from .metrics import evaluate_all, to_unit
 from .trimap import normalize_trimap
 
@@ -52,9 +52,10 @@ class EvalResult:
 
 
 def find_pairs(images: str | Path, alphas: str | Path, trimaps: str | Path | None = None) -> list[EvalPair]:
-    """Images and ground-truth alphas (and trimaps) matched by file stem; every image needs one."""
-    imgs, gts = files_by_stem(images), files_by_stem(alphas)
-    tris = files_by_stem(trimaps) if trimaps else {}
+    """Images and ground-truth alphas (and trimaps) matched by file stem; every image needs one,
+    and two files with one stem in a folder (``b.jpg``, ``b.png``) are an error naming both."""
+    imgs, gts = files_by_stem(images, strict=True), files_by_stem(alphas, strict=True)
+    tris = files_by_stem(trimaps, strict=True) if trimaps else {}
     missing = [str(imgs[s]) for s in imgs if s not in gts or (trimaps and s not in tris)]
     if missing:
         raise MattingError("no ground truth (or trimap) for: " + ", ".join(missing[:5]))
@@ -99,10 +100,11 @@ def evaluate(model: str, predict: Callable[[np.ndarray], np.ndarray], pairs: Ite
 
 
 def score_file(pair: EvalPair, pred_path: Path) -> dict:
-    """Score a prediction file (``msia-matte eval --pred``); a row, or ``{"name", "error"}``."""
+    """Score a prediction file (``msia-matte eval --pred``); a row, or ``{"name", "error"}``. An
+    RGBA prediction (a cutout) is scored on its alpha channel (``read_matte``)."""
     try:
         gt = _ground_truth(pair, load_image(pair.image, check_memory=False).rgb.shape[:2])
-        pred = to_unit(read_gray(pred_path)).astype(np.float32)
+        pred = to_unit(read_matte(pred_path)).astype(np.float32)
         if pred.shape != gt[0].shape:
             raise MattingError(f"{pred_path}: prediction is {pred.shape[1]}x{pred.shape[0]}, its ground truth "
                                f"{pair.alpha} is {gt[0].shape[1]}x{gt[0].shape[0]}")

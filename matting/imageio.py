@@ -8,15 +8,20 @@ Public API:
   keeps its colour as stored and offers that alpha as ``input_alpha`` (the network always
   computes its own matte). The ICC profile is kept to be carried to the outputs. Sizes over the
   limits of ``matting.limits`` (declared in the header) are refused before decoding.
+  Only the decoders of ``READ_FORMATS`` are ever used (``open_image``), whatever the file's
+  name; a header declaring far more pixels than the file's bytes could hold is refused
+  (``matting.limits.check_data_size``); library warnings go into ``LoadedImage.notes``, naming
+  the file (``heard``).
   ``read_gray(path)``, ``read_gray8``, ``read_rgb8``: the same reader for alphas, trimaps and
-  8-bit RGB (training, benches, evaluation).
+  8-bit RGB (training, benches, evaluation); ``read_matte``: an alpha channel, or a grey file.
   ``save_image(path, array, ...)``: PNG (8/16-bit, RGB/RGBA), TIFF (8/16-bit, RGB/RGBA), WebP
   (lossless, 8-bit), JPEG (flattened RGB only). Atomic (``matting.files.atomic_write``); never
   writes over an input (``protected``); name clashes follow ``on_exists``: ``skip``,
   ``overwrite`` (outputs only) or ``number`` (``name-1.png``, ...), claimed race-free.
   ``check_output_path``, ``ensure_folder``: the same checks, made before any work.
   ``save_alpha(path, alpha, bit_depth=8|16, ...)``: a single-channel alpha PNG/TIFF.
-  ``read_metadata(path) -> dict``: the text metadata ``save_image`` wrote (PNG, TIFF, WebP, JPEG);
+  ``read_metadata(path) -> dict``: the text metadata ``save_image`` wrote (PNG, TIFF, WebP, JPEG
+  comment as JSON); ``fit_exif``: EXIF trimmed to what a JPEG holds;
   ``is_own_output(path)``: written by MSIA Matte (so a batch never takes it as an input).
   ``quantize``.
 Every failure raises ImageReadError / ImageWriteError with a message naming the file.
@@ -24,23 +29,73 @@ Every failure raises ImageReadError / ImageWriteError with a message naming the 
 from __future__ import annotations
 
 import io
+import json
 import os
 import struct
 import tempfile
+import threading
+import warnings
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import numpy as np
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from .errors import ImageReadError, ImageWriteError
-from .files import atomic_write, write_error
-from .limits import bomb_message, check_size
+from .files import atomic_write, display, write_error
+from .limits import bomb_message, check_data_size, check_size
 from .pixels import quantize, to_uint8  # noqa: F401  (quantize: re-exported)
 
 WRITE_FORMATS = {".png": "PNG", ".tif": "TIFF", ".tiff": "TIFF", ".webp": "WEBP", ".jpg": "JPEG", ".jpeg": "JPEG"}
+# The only decoders a file is ever handed to (``Image.open(formats=...)``): the formats the tool
+# lists (``matting.files.IMAGE_SUFFIXES``; JPEG includes camera MPO files). Whatever a file's name
+# says, nothing else is interpreted: a ".jpg" holding PostScript never reaches Ghostscript.
+READ_FORMATS = ("JPEG", "PNG", "TIFF", "WEBP", "BMP", "GIF", "AVIF")
+JPEG_EXIF_MAX = 65533  # an APP1 segment: 65535 bytes with its 2-byte length (Pillow's MAX_BYTES_IN_MARKER)
+EXIF_BIG_VALUE = 1024  # bytes: a tag this large (maker notes, comments, thumbnails) goes first when trimming
+
+
+def open_image(path: str | Path) -> Image.Image:
+    """``Image.open`` limited to ``READ_FORMATS`` (the one way every reader here opens a file)."""
+    return Image.open(path, formats=READ_FORMATS)
+
+
+_heard = threading.local()
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    notes = getattr(_heard, "notes", None)
+    if notes is None:
+        _ORIGINAL_SHOW(message, category, filename, lineno, file, line)
+    elif str(message) not in notes:
+        notes.append(str(message))
+
+
+_ORIGINAL_SHOW = warnings.showwarning
+
+
+@contextmanager
+def heard(path: Path, notes: list[str]) -> Iterator[None]:
+    """What the image libraries warn about while this thread reads or writes ``path`` goes into
+    ``notes`` as ``"<path>: <warning>"`` (a bare library warning does not say which file)."""
+    global _ORIGINAL_SHOW
+    if warnings.showwarning is not _show_warning:
+        _ORIGINAL_SHOW = warnings.showwarning
+        warnings.showwarning = _show_warning
+        warnings.filterwarnings("always", module=r"PIL(\.|$)")  # every file's warning, not the first only
+    heard_here: list[str] = []
+    outer, _heard.notes = getattr(_heard, "notes", None), heard_here
+    try:
+        yield
+    finally:
+        _heard.notes = outer
+        for message in heard_here:
+            note = f"{display(path)}: {message.strip()}"
+            if note not in notes:  # the same warning when the photo is read and when its EXIF is copied
+                notes.append(note)
 
 
 @dataclass
@@ -54,13 +109,14 @@ class LoadedImage:
     exif: bytes | None = field(default=None, repr=False)  # as stored (orientation tag not reset)
     dpi: tuple[float, float] | None = None  # the file's resolution, carried to the outputs
     frames: int = 1  # an animated GIF/WebP: only the first frame is read (see ``warning``)
+    notes: list[str] = field(default_factory=list, repr=False)  # library warnings, metadata dropped on writing
 
     @property
     def warning(self) -> str:
-        """What the user should know about how the file was read ("" when nothing)."""
-        if self.frames > 1:
-            return f"{self.path}: animated ({self.frames} frames); only the first frame is used"
-        return ""
+        """What the user should know about how the file was read and written ("" when nothing),
+        each part naming the file."""
+        said = [f"{display(self.path)}: animated ({self.frames} frames); only the first frame is used"] if self.frames > 1 else []
+        return "; ".join(said + self.notes)
 
     @property
     def bit_depth(self) -> int:
@@ -77,39 +133,64 @@ def load_image(path: str | Path, check_memory: bool = True) -> LoadedImage:
     the file's header is checked before decoding (``matting.limits``): over the pixel limit, or
     (``check_memory``) more than a cutout of it could get in this machine's memory, is refused."""
     path = Path(path)
-    if not path.exists():
-        raise ImageReadError(f"{path}: file not found")
-    if path.is_dir():
-        raise ImageReadError(f"{path}: is a folder, not an image")
-    if path.stat().st_size == 0:
-        raise ImageReadError(f"{path}: empty file (0 bytes)")
-    if not os.access(path, os.R_OK):
-        raise ImageReadError(f"{path}: no permission to read the file")
+    name = display(path)
     try:
-        try:
-            im = Image.open(path)
-        except UnidentifiedImageError:
-            if path.suffix.lower() in (".tif", ".tiff"):
-                return _read_tiff(path, check_memory)  # float RGB and other layouts Pillow cannot open
-            raise
-        with im:
-            check_size(path, *im.size, check_memory)
-            im.load()
-            loaded = _from_pil(path, im)
-            loaded.frames = int(getattr(im, "n_frames", 1) or 1)
-            return loaded
+        if not path.exists():
+            raise ImageReadError(f"{name}: file not found")
+        if path.is_dir():
+            raise ImageReadError(f"{name}: is a folder, not an image")
+        size = path.stat().st_size
+    except OSError as exc:  # e.g. a name longer than the file system allows
+        raise ImageReadError(f"{name}: cannot read ({exc.strerror or exc})") from None
+    if size == 0:
+        raise ImageReadError(f"{name}: empty file (0 bytes)")
+    if not os.access(path, os.R_OK):
+        raise ImageReadError(f"{name}: no permission to read the file")
+    notes: list[str] = []
+    try:
+        with heard(path, notes):
+            try:
+                im = open_image(path)
+            except UnidentifiedImageError:
+                if path.suffix.lower() in (".tif", ".tiff") and _is_tiff(path):
+                    return _read_tiff(path, check_memory)  # float RGB and other layouts Pillow cannot open
+                raise
+            with im:
+                check_size(path, *im.size, check_memory)
+                check_data_size(path, im.format or "", *im.size, size, _png_bits_per_pixel(path) if im.format == "PNG" else 0)
+                im.load()
+                loaded = _from_pil(path, im)
+                loaded.frames = int(getattr(im, "n_frames", 1) or 1)
+        loaded.notes = notes
+        return loaded
     except ImageReadError:
         raise
     except Image.DecompressionBombError as exc:  # Pillow's own limit, met before our check could run
         raise ImageReadError(bomb_message(path, str(exc))) from None
     except UnidentifiedImageError:
-        raise ImageReadError(f"{path}: not an image file, or a format that cannot be read") from None
+        raise ImageReadError(f"{name}: not an image file, or a format that cannot be read "
+                             f"(read: {', '.join(READ_FORMATS)})") from None
     except PermissionError:
-        raise ImageReadError(f"{path}: no permission to read the file") from None
+        raise ImageReadError(f"{name}: no permission to read the file") from None
     except MemoryError:
-        raise ImageReadError(f"{path}: not enough memory to decode this image") from None
+        raise ImageReadError(f"{name}: not enough memory to decode this image") from None
     except (OSError, SyntaxError, ValueError, struct.error, EOFError, IndexError, KeyError) as exc:
-        raise ImageReadError(f"{path}: corrupt or truncated image ({exc})") from None
+        raise ImageReadError(f"{name}: corrupt or truncated image ({exc})") from None
+
+
+def _is_tiff(path: Path) -> bool:
+    """The file starts as a TIFF does (so only a TIFF reaches tifffile)."""
+    with open(path, "rb") as f:
+        return f.read(4) in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
+
+
+def _png_bits_per_pixel(path: Path) -> int:
+    """Bits per pixel from a PNG's IHDR (bit depth x channels of its colour type); 0 if unknown."""
+    with open(path, "rb") as f:
+        head = f.read(26)
+    if len(head) < 26 or head[12:16] != b"IHDR":
+        return 0
+    return head[24] * {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}.get(head[25], 1)
 
 
 def read_gray(path: str | Path, palette_index: bool = False) -> np.ndarray:
@@ -118,13 +199,27 @@ def read_gray(path: str | Path, palette_index: bool = False) -> np.ndarray:
     palette PNGs label pixels by index)."""
     if palette_index:
         try:
-            with Image.open(path) as im:
+            with open_image(path) as im:
                 if im.mode == "P":
                     check_size(Path(path), *im.size, False)
                     return np.asarray(im).copy()
         except (OSError, ValueError, Image.DecompressionBombError):
             pass  # load_image below reports what is wrong, with its one set of messages
     return load_image(path, check_memory=False).rgb[..., 0].copy()
+
+
+def read_matte(path: str | Path) -> np.ndarray:
+    """A matte as another tool may have saved it (uint8 or uint16 HxW): a file with an alpha
+    channel (an RGBA cutout) gives that alpha; a grey file its grey. A colour file without alpha
+    is refused: which of its channels would be the matte is a guess."""
+    image = load_image(path, check_memory=False)
+    if image.input_alpha is not None:
+        return image.input_alpha
+    rgb = image.rgb
+    if not (np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 0], rgb[..., 2])):
+        raise ImageReadError(f"{display(path)}: a colour image without alpha; a matte is a grey image "
+                             "or the alpha channel of a cutout")
+    return rgb[..., 0].copy()
 
 
 def read_gray8(path: str | Path, palette_index: bool = False) -> np.ndarray:
@@ -289,7 +384,7 @@ def save_image(path: str | Path, array: np.ndarray, *, icc_profile: bytes | None
                metadata: dict[str, str] | None = None, on_exists: str = "overwrite",
                protected: Iterable[str | Path] = (), quality: int = 95,
                dpi: tuple[float, float] | None = None, exif: bytes | None = None,
-               premultiplied: bool = False) -> Path | None:
+               premultiplied: bool = False, owned: bool = True, notes: list[str] | None = None) -> Path | None:
     """Write an HxW, HxWx3 or HxWx4 uint8/uint16 array atomically; returns the path written,
     or None when ``on_exists="skip"`` found the file already there. ``metadata`` (always with
     ``software``, which marks the file as ours) goes into PNG
@@ -297,7 +392,10 @@ def save_image(path: str | Path, array: np.ndarray, *, icc_profile: bytes | None
     the file's resolution fields (PNG pHYs, TIFF, JPEG; WebP has none); ``exif`` (as Pillow
     reads it) into PNG eXIf, JPEG and WebP, and its main camera/author fields into TIFF tags.
     An RGB ICC profile is not written into a grey file. ``premultiplied`` RGBA is tagged as
-    associated alpha in TIFF; PNG and WebP cannot say so and refuse it."""
+    associated alpha in TIFF; PNG and WebP cannot say so and refuse it. ``on_exists`` ``skip``
+    and ``update`` take an existing file as ours only when its metadata says so
+    (``is_own_output``; ``owned=False``: never). What had to be left out (EXIF too large for a
+    JPEG) is appended to ``notes``, naming the file."""
     path = Path(path)
     fmt = check_output_path(path, protected)
     if array.dtype not in (np.uint8, np.uint16):
@@ -311,12 +409,40 @@ def save_image(path: str | Path, array: np.ndarray, *, icc_profile: bytes | None
         array = to_uint8(array)  # WebP is 8-bit only
     if channels < 3 and icc_profile and not _is_grey_profile(icc_profile):
         icc_profile = None  # an RGB profile does not describe a grey file (libpng warns, readers guess)
-    if on_exists == "skip" and path.exists():
+    if on_exists == "skip" and path.exists() and owned and is_own_output(path):
         return None  # no need to encode (atomic_write decides again, race-free)
     ensure_folder(path.parent)
-    data = _encode(fmt, array, icc_profile, {"software": SOFTWARE, **(metadata or {})}, quality, dpi, exif,
-                   premultiplied)
-    return atomic_write(path, data, on_exists=on_exists, protected=protected)
+    if fmt == "JPEG" and exif and len(exif) > JPEG_EXIF_MAX:
+        exif, note = fit_exif(exif, JPEG_EXIF_MAX)
+        if notes is not None:
+            notes.append(f"{display(path)}: {note}")
+    text = {display(k): display(v) for k, v in {"software": SOFTWARE, **(metadata or {})}.items()}
+    data = _encode(fmt, array, icc_profile, text, quality, dpi, exif, premultiplied)
+    return atomic_write(path, data, on_exists=on_exists, protected=protected,
+                        owned=is_own_output if owned else (lambda _p: False))
+
+
+def fit_exif(exif: bytes, limit: int) -> tuple[bytes | None, str]:
+    """EXIF trimmed to ``limit`` bytes: first the large values (maker notes, comments, a
+    thumbnail; over ``EXIF_BIG_VALUE``), then, if still too large, all of it. Returns the bytes
+    (None: dropped) and what was done, in words."""
+    try:
+        data = Image.Exif()
+        data.load(exif)
+        dropped = []
+        for ifd in (data, data.get_ifd(0x8769), data.get_ifd(0x8825)):
+            for tag in list(ifd):
+                value = ifd[tag]
+                if isinstance(value, (bytes, str, tuple)) and len(value) > EXIF_BIG_VALUE:
+                    del ifd[tag]
+                    dropped.append(ExifTags.TAGS.get(tag, hex(tag)))
+        trimmed = data.tobytes()
+        if len(trimmed) <= limit:
+            return trimmed, (f"the photo's EXIF ({len(exif) // 1024} KB) is more than JPEG holds ({limit // 1024} KB): "
+                             f"left out {', '.join(dropped)}; the other fields are kept")
+    except Exception:  # an EXIF block Pillow cannot parse cannot be trimmed either
+        pass
+    return None, f"the photo's EXIF ({len(exif) // 1024} KB) is more than JPEG holds ({limit // 1024} KB): left out"
 
 
 def check_output_path(path: Path, protected: Iterable[str | Path] = ()) -> str:
@@ -324,9 +450,11 @@ def check_output_path(path: Path, protected: Iterable[str | Path] = ()) -> str:
     (checked before any work, and again when writing)."""
     fmt = WRITE_FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise ImageWriteError(f"{path}: unsupported output format (use .png, .tif, .webp or .jpg)")
+        raise ImageWriteError(f"{display(path)}: unsupported output format (use .png, .tif, .webp or .jpg)")
     if path.resolve() in {Path(p).resolve() for p in protected}:
-        raise ImageWriteError(f"{path}: refusing to write over an input file")
+        raise ImageWriteError(f"{display(path)}: refusing to write over an input file")
+    if path.is_dir():
+        raise ImageWriteError(f"{display(path)}: is a folder; the output must be a file name")
     return fmt
 
 
@@ -392,7 +520,7 @@ def _encode(fmt: str, array: np.ndarray, icc: bytes | None, metadata: dict[str, 
     elif fmt == "JPEG":
         kwargs.update(quality=quality, subsampling=0)
         if metadata:
-            kwargs["comment"] = "; ".join(f"{k}={v}" for k, v in metadata.items()).encode()
+            kwargs["comment"] = json.dumps(metadata, ensure_ascii=False).encode()
     im.save(buf, fmt, **kwargs)
     return buf.getvalue()
 
@@ -420,8 +548,6 @@ def _tiff_exif_tags(exif: bytes | None) -> list[tuple]:
 def _encode_tiff(array: np.ndarray, icc: bytes | None, metadata: dict[str, str],
                  dpi: tuple[float, float] | None = None, exif: bytes | None = None,
                  premultiplied: bool = False) -> bytes:
-    import json
-
     import tifffile
 
     buf = io.BytesIO()
@@ -490,16 +616,14 @@ def _read_xmp(xmp: bytes | str | None) -> dict[str, str]:
 
 def read_metadata(path: str | Path) -> dict[str, str]:
     """The text metadata written by ``save_image`` (PNG iTXt/tEXt, TIFF description, WebP XMP,
-    JPEG comment)."""
-    with Image.open(Path(path)) as im:
+    JPEG comment: JSON, or the ``k=v; ...`` of earlier versions)."""
+    with open_image(Path(path)) as im:
         return _metadata(im, header_only=False)
 
 
 def _metadata(im: Image.Image, header_only: bool) -> dict[str, str]:
     """``header_only``: a PNG's text chunks before its image data (where we write ours), so
     nothing is decoded."""
-    import json
-
     if im.format == "PNG":
         items = im.info.items() if header_only else im.text.items()
         return {k: str(v) for k, v in items if isinstance(v, str)}
@@ -508,7 +632,13 @@ def _metadata(im: Image.Image, header_only: bool) -> dict[str, str]:
     if im.format == "JPEG":
         comment = im.info.get("comment", b"")
         text = comment.decode("utf-8", "replace") if isinstance(comment, bytes) else str(comment)
-        return dict(part.split("=", 1) for part in text.split("; ") if "=" in part)
+        try:
+            meta = json.loads(text)
+            if isinstance(meta, dict):
+                return {str(k): str(v) for k, v in meta.items()}
+        except ValueError:
+            pass
+        return dict(part.split("=", 1) for part in text.split("; ") if "=" in part)  # before 0.3.4
     if im.format == "TIFF":
         desc = im.tag_v2.get(270)
         try:
@@ -526,7 +656,7 @@ def is_own_output(path: str | Path) -> bool:
     """True when ``path`` holds an output MSIA Matte wrote (its ``software`` metadata says so).
     Reads only the header; a file that cannot be read is not ours (the reader reports it)."""
     try:
-        with Image.open(Path(path)) as im:
+        with heard(Path(path), []), open_image(Path(path)) as im:  # warnings are said when the photo is read
             return _metadata(im, header_only=True).get("software") == SOFTWARE
     except Exception:  # any unreadable file: not recognisably ours
         return False

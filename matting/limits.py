@@ -6,9 +6,13 @@
   float copies, alpha, foreground estimate, output). ``bench/memory.py`` measured 0.36 GB at
   2 MP and 0.65 GB at 8 MP above the loaded model (about 48 bytes per added pixel over a fixed
   ~0.26 GB); the 192 MP photo of issue 14 took 10.8 GB (56 bytes per pixel). A photo
-  whose cutout would not fit in the memory available (``MemAvailable``, a cgroup's limit, or
-  ``$MSIA_MATTE_MAX_MEMORY`` in bytes, the smallest) is refused with both figures, instead of
-  running out of memory half-way.
+  whose cutout would not fit in the memory available (``MemAvailable``, a cgroup's limit, the
+  address-space and data limits of the process (``ulimit -v``, ``ulimit -d``) less what it
+  already uses, or ``$MSIA_MATTE_MAX_MEMORY`` in bytes, the smallest) is refused with both
+  figures, instead of running out of memory half-way.
+* Declared size against data: a JPEG or PNG header may declare any size; one whose file is far
+  smaller than the least that many pixels can be coded in (``check_data_size``) is truncated or
+  crafted, and would decode to a huge grey nothing: it is refused before decoding.
 * ``MAX_SIDE_RANGE``: the working resolutions the engine accepts.
 """
 from __future__ import annotations
@@ -42,6 +46,7 @@ def available_memory() -> int | None:
                     limits.append(int(line.split()[1]) * 1024)
     except OSError:
         pass
+    limits.extend(_rlimit_room())
     try:
         raw = Path("/sys/fs/cgroup/memory.max").read_text().strip()
         used = int(Path("/sys/fs/cgroup/memory.current").read_text().strip())
@@ -50,6 +55,60 @@ def available_memory() -> int | None:
     except (OSError, ValueError):
         pass
     return max(0, min(limits)) if limits else None
+
+
+def _rlimit_room() -> list[int]:
+    """Bytes left under this process's address-space and data limits (``ulimit -v``/``-d``):
+    each limit less the address space already mapped (torch alone maps gigabytes)."""
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return []
+    room = []
+    for name in ("RLIMIT_AS", "RLIMIT_DATA"):
+        soft, _hard = resource.getrlimit(getattr(resource, name))
+        if soft != resource.RLIM_INFINITY:
+            room.append(soft - _mapped_bytes())
+    return room
+
+
+def _mapped_bytes() -> int:
+    """The process's virtual size (VmSize), 0 when unknown."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+# Fewest pixels per byte a file can declare: a Huffman-coded JPEG spends at least 2 bits on each
+# 8x8 block of each component (1 with progressive DC scans): >= 1 byte per 512 pixels; half that
+# is refused. PNG's deflate compresses at most 1032:1.
+JPEG_MAX_PIXELS_PER_BYTE = 1024
+DEFLATE_MAX_RATIO = 1032
+DATA_CHECK_MIN_PIXELS = 1_000_000  # below this, nothing worth refusing can hide
+
+
+def check_data_size(path: Path, fmt: str, width: int, height: int, file_bytes: int, png_bits_per_pixel: int = 0) -> None:
+    """Refuse a JPEG or PNG whose header declares far more pixels than its bytes could code:
+    truncated or crafted data, which decoders fill with grey (a 632-byte JPEG declaring 178 MP)."""
+    pixels = width * height
+    if pixels < DATA_CHECK_MIN_PIXELS:
+        return
+    if fmt in ("JPEG", "MPO"):
+        least = pixels / JPEG_MAX_PIXELS_PER_BYTE
+    elif fmt == "PNG" and png_bits_per_pixel:
+        least = height * (1 + (width * png_bits_per_pixel + 7) // 8) / DEFLATE_MAX_RATIO / 2
+    else:
+        return
+    if file_bytes < least:
+        from .files import display
+
+        raise ImageReadError(f"{display(path)}: the header declares {width}x{height} pixels ({pixels / 1e6:.0f} MP) but "
+                             f"the file holds only {file_bytes} bytes, too few to code them (at least "
+                             f"{least / 1024:.0f} KB): truncated or damaged data, refused")
 
 
 def bomb_message(path: Path, pillow_message: str) -> str:

@@ -38,7 +38,8 @@ import numpy as np
 from .compose import Background, composite_on, cutout, estimate_foreground
 from .crop import Padding, subject_box
 from .edge_controls import decontaminate
-from .imageio import LoadedImage, save_image
+from .files import display
+from .imageio import LoadedImage, heard, save_image
 from .layered_psd import encode_psd, render_psd_layers
 from .pixels import quantize
 from .layered_tiff import render_layered
@@ -158,20 +159,27 @@ def crop_metadata(alpha: np.ndarray, spec: OutputSpec) -> dict[str, str]:
 def write_output(path: str | Path, image: LoadedImage, array: np.ndarray, spec: OutputSpec,
                  metadata: dict[str, str] | None = None, on_exists: str = "overwrite",
                  protected: Iterable[str | Path] = ()) -> Path | None:
-    """Write an array ``render_output`` made, with the photo's ICC profile, DPI and EXIF."""
+    """Write an array ``render_output`` made, with the photo's ICC profile, DPI and EXIF. What the
+    user should know (EXIF left out; a file in the way that is not ours, kept, and the output
+    numbered instead) is added to ``image.notes``."""
     colour = array.ndim == 3
     if spec.format == "psd":
         return save_psd(path, image, array, metadata, on_exists, protected)
-    return save_image(path, array, icc_profile=image.icc_profile if colour else None, dpi=image.dpi, quality=spec.quality,
-                      exif=output_exif(image.exif), metadata=metadata, on_exists=on_exists,
-                      protected={image.path, *protected},
-                      premultiplied=spec.premultiplied and spec.kind == "cutout")
+    with heard(image.path, image.notes):  # e.g. Pillow on a damaged EXIF block: said with the photo's name
+        written = save_image(path, array, icc_profile=image.icc_profile if colour else None, dpi=image.dpi,
+                             quality=spec.quality, exif=output_exif(image.exif), metadata=metadata,
+                             on_exists=on_exists, protected={image.path, *protected},
+                             premultiplied=spec.premultiplied and spec.kind == "cutout", notes=image.notes)
+    if written is not None and Path(written) != Path(path) and on_exists != "number":
+        image.notes.append(f"{display(path)} exists and is not an output of MSIA Matte: kept it, wrote {display(written)}")
+    return written
 
 
 def save_psd(path: str | Path, image: LoadedImage, layers: np.ndarray, metadata: dict[str, str] | None = None,
              on_exists: str = "overwrite", protected: Iterable[str | Path] = ()) -> Path | None:
     """Write ``render_psd_layers``'s array as a PSD, atomically, with the photo's ICC profile and
-    DPI and the metadata as XMP; never over the photo."""
+    DPI and the metadata as XMP; never over the photo. An existing PSD is never taken for ours
+    (PSD is not among the formats read): ``skip`` and ``update`` number the new one."""
     from .files import atomic_write
     from .imageio import SOFTWARE, _xmp, ensure_folder
 
@@ -179,4 +187,4 @@ def save_psd(path: str | Path, image: LoadedImage, layers: np.ndarray, metadata:
     ensure_folder(path.parent)
     xmp = _xmp({"software": SOFTWARE, **(metadata or {})})
     return atomic_write(path, encode_psd(layers, image.icc_profile, image.dpi, xmp), on_exists=on_exists,
-                        protected={image.path, *protected})
+                        protected={image.path, *protected}, owned=lambda _p: False)

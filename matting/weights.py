@@ -7,7 +7,6 @@ the data, the date and the measured metrics. Loading runs no pickle.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -15,15 +14,14 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
-from .errors import ModelFileError, ModelNotFoundError
+from .errors import ModelFileError
 from .files import atomic_write
+from .model_schema import check_dtypes, check_metadata
 from .network import MSIAConfig, MSIANet, build_from_config
-from .resources import resources_dir
+from .model_files import (DEFAULT_MODEL_NAME, MODEL_DIR_ENV, MODELS_DIR, default_model_path,  # noqa: F401 (API)
+                          model_dirs, require_default_model)
 
 FORMAT = "msia-matte/1"
-MODELS_DIR = resources_dir() / "models"  # the installed package data (matting/resources.py)
-DEFAULT_MODEL_NAME = "msia-matte-lite0.safetensors"
-MODEL_DIR_ENV = "MSIA_MATTE_MODEL_DIR"
 
 
 def save_model(model: MSIANet, path: str | Path, metadata: dict[str, Any] | None = None, half: bool = True) -> Path:
@@ -58,6 +56,10 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
         meta = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise ModelFileError(f"{path}: metadata is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise ModelFileError(f"{path}: metadata is nested too deeply to be a model's") from None
+    if not isinstance(meta, dict):
+        raise ModelFileError(f"{path}: metadata must be a JSON object, got {type(meta).__name__}")
     if meta.get("format") != FORMAT:
         raise ModelFileError(f"{path}: unknown model format {meta.get('format')!r}, expected {FORMAT!r}")
     return meta
@@ -65,9 +67,12 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
 
 def load_model(path: str | Path, device: str | torch.device = "cpu") -> tuple[MSIANet, dict[str, Any]]:
     """Build the network its metadata describes and load its tensors strictly (float32); every
+    metadata field the engine reads is checked first (``matting.model_schema``: type and range,
+    so nothing is allocated for an absurd config), every tensor's dtype is checked, and every
     weight must be finite (a NaN weight would give an all-zero matte without any error)."""
     path = Path(path)
     meta = read_metadata(path)
+    check_metadata(path, meta)
     try:
         model = build_from_config(MSIAConfig.from_dict(meta["config"]))
     except (KeyError, TypeError, ValueError) as exc:
@@ -86,42 +91,13 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> tuple[MS
             f"{path}: tensors do not match the config in its metadata "
             f"(missing {missing[:3]}, unexpected {unexpected[:3]}, wrong shape {wrong[:3]})"
         )
+    check_dtypes(path, state, expected)
     bad = sorted(k for k, v in state.items() if v.is_floating_point() and not bool(torch.isfinite(v).all()))
     if bad:
         raise ModelFileError(f"{path}: {len(bad)} tensor(s) hold NaN or infinite values ({', '.join(bad[:3])}); "
                              "the file is damaged or came from a diverged training run")
     model.load_state_dict({k: v.to(expected[k].dtype) for k, v in state.items()}, strict=True)
     return model.to(device).eval(), meta
-
-
-def model_dirs() -> list[Path]:
-    """Where installed models are looked for: $MSIA_MATTE_MODEL_DIR first, then the models that ship
-    with the package (``resources/models/`` in the repository)."""
-    dirs = [Path(os.environ[MODEL_DIR_ENV])] if os.environ.get(MODEL_DIR_ENV) else []
-    return dirs + [MODELS_DIR]
-
-
-def default_model_path() -> Path | None:
-    """The shipped default model, else the first ``*.safetensors`` in the model folders."""
-    for d in model_dirs():
-        if (d / DEFAULT_MODEL_NAME).is_file():
-            return d / DEFAULT_MODEL_NAME
-        found = sorted(d.glob("*.safetensors")) if d.is_dir() else []
-        if found:
-            return found[0]
-    return None
-
-
-def require_default_model() -> Path:
-    path = default_model_path()
-    if path is None:
-        where = ", ".join(str(d) for d in model_dirs())
-        raise ModelNotFoundError(
-            f"no MSIA model is installed (looked in {where}). Train one with "
-            f"`python -m training.train --config training/configs/cpu_lite0.json` and copy the exported "
-            f"{DEFAULT_MODEL_NAME} there, or pass --model PATH."
-        )
-    return path
 
 
 def _require_file(path: Path) -> None:

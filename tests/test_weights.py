@@ -79,7 +79,7 @@ def test_config_not_matching_tensors_is_refused(tmp_path, small_model) -> None:
 
 
 def test_missing_default_model_says_how_to_get_one(tmp_path, monkeypatch) -> None:
-    import matting.weights as w
+    import matting.model_files as w
 
     monkeypatch.setattr(w, "MODELS_DIR", tmp_path / "empty")
     monkeypatch.delenv(w.MODEL_DIR_ENV, raising=False)
