@@ -20,7 +20,7 @@ from _checkout import ROOT
 CUTOUT = """
 import resource, sys, numpy as np
 from matting.engine import MattingEngine
-from matting.batch import model_metadata
+from matting.pipeline import output_metadata
 from matting.compose import cutout, estimate_foreground
 from matting.imageio import load_image, save_image
 engine = MattingEngine(device="cpu", max_side=int(sys.argv[3]))
@@ -31,7 +31,7 @@ before = rss()
 image = load_image(sys.argv[1], check_memory=False)
 alpha = engine.predict(image.rgb)
 rgba = cutout(image.rgb, alpha, estimate_foreground(image.rgb, alpha))
-save_image(sys.argv[2], rgba, metadata=model_metadata(engine))
+save_image(sys.argv[2], rgba, metadata=output_metadata(engine.model_info))
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before)
 """
 

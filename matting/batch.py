@@ -18,7 +18,7 @@ Public API:
       complete and a rerun with ``on_exists="skip"`` resumes where the last one stopped; output
       names are claimed race-free, so concurrent runs into one folder lose nothing. Every item
       gets a result; a cancel, or a full / read-only output disk, leaves the rest ``not processed``.
-  ``model_metadata(engine) -> dict``: what every output records about the model.
+  Every photo goes through ``matting.pipeline`` (the chain the CLI and the app use too).
   ``BatchReport``: per-file results (input, outputs, status ok / skipped / failed /
       not processed, error, seconds, warning; absolute paths), ``summary()``, ``write(path)`` as JSON or CSV.
 """
