@@ -66,7 +66,7 @@ NETWORK: dict[str, Check] = {
     "backbone": one_of(*BACKBONES), "variant": one_of(*VARIANTS), "output_stride": one_of(8, 16, 32),
     "aspp_channels": CHANNELS, "aspp_rates": rates, "aspp_dropout": number(0, 1), "ini_channels": CHANNELS,
     "sed_channels": CHANNELS, "decoder_channels": CHANNELS, "fine_channels": CHANNELS,
-    "assembly_eps": number(0, 1, open_low=True),
+    "assembly_eps": number(0, 1, open_low=True), "guidance": flag,
 }
 REFINER: dict[str, Check] = {"radius": whole(1, 64), "eps": number(0, 1, open_low=True), "channels": whole(1, 1024),
                              "hidden_channels": whole(1, 1024)}
@@ -82,24 +82,23 @@ def check_metadata(path: Path, meta: Any) -> None:
     config = meta.get("config")
     if not isinstance(config, dict):
         raise ModelFileError(f"{display(path)}: field config: must be an object with the network config, got {_show(config)}")
-    _fields(path, config, NETWORK, "config.", required=("backbone",), known=True)
+    _fields(path, config, NETWORK, "config.", required=("backbone",))
     refiner = config.get("refiner")
     if refiner is not None:
         if not isinstance(refiner, dict):
             raise ModelFileError(f"{display(path)}: field config.refiner: must be null or an object, got {_show(refiner)}")
-        _fields(path, refiner, REFINER, "config.refiner.", known=True)
+        _fields(path, refiner, REFINER, "config.refiner.")
 
 
-def _fields(path: Path, d: Mapping[str, Any], schema: dict[str, Check], prefix: str, required: tuple[str, ...] = (),
-            known: bool = False) -> None:
+def _fields(path: Path, d: Mapping[str, Any], schema: dict[str, Check], prefix: str,
+            required: tuple[str, ...] = ()) -> None:
+    """Unknown keys are left to the config classes, which refuse them by name."""
     for key in required:
         if key not in d:
             raise ModelFileError(f"{display(path)}: field {prefix}{key}: missing")
     for key, value in d.items():
         check = schema.get(key)
         if check is None:
-            if known and not (prefix == "config." and key == "refiner"):
-                raise ModelFileError(f"{display(path)}: field {prefix}{_show(key)}: not a field of the network config")
             continue
         problem = check(value)
         if problem:

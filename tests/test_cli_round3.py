@@ -366,3 +366,13 @@ def test_matte_honours_the_files_own_transparency_like_cutout(tmp_path, photo, t
     assert r.returncode == 0, r.stderr
     alpha = np.asarray(Image.open(tmp_path / "m" / "cut.png"))
     assert (alpha[:, : rgba.shape[1] // 2] == 0).all() and read_metadata(tmp_path / "m" / "cut.png")["input_alpha"] == "limit"
+
+
+def test_every_network_config_field_has_a_check_at_load() -> None:
+    from dataclasses import fields
+
+    from matting.model_schema import NETWORK, REFINER
+    from matting.network.config import MSIAConfig, RefinerConfig
+
+    assert {f.name for f in fields(MSIAConfig)} - {"refiner"} == set(NETWORK)
+    assert {f.name for f in fields(RefinerConfig)} == set(REFINER)
