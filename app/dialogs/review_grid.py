@@ -62,8 +62,9 @@ def thumbnail_pixels(path: str | Path, side: int = THUMB) -> np.ndarray:
     from PIL import Image
 
     from matting.colour import convert
+    from matting.imageio import open_image  # only the decoders of the formats the tool lists
 
-    with Image.open(path) as im:
+    with open_image(path) as im:
         icc = im.info.get("icc_profile")
         im.draft("RGB", (side, side))
         im = im.convert("RGBA")
