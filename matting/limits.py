@@ -65,18 +65,18 @@ def _rlimit_room() -> list[int]:
     except ImportError:  # not on Windows
         return []
     room = []
-    for name in ("RLIMIT_AS", "RLIMIT_DATA"):
+    for name, used in (("RLIMIT_AS", "VmSize"), ("RLIMIT_DATA", "VmData")):
         soft, _hard = resource.getrlimit(getattr(resource, name))
         if soft != resource.RLIM_INFINITY:
-            room.append(soft - _mapped_bytes())
+            room.append(soft - _mapped_bytes(used))
     return room
 
 
-def _mapped_bytes() -> int:
-    """The process's virtual size (VmSize), 0 when unknown."""
+def _mapped_bytes(field: str) -> int:
+    """The process's ``VmSize`` (all it maps) or ``VmData`` from /proc; 0 when unknown."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmSize:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) * 1024
     except (OSError, ValueError):
         pass

@@ -15,6 +15,7 @@ from PySide6.QtTest import QTest
 
 from app.dialogs.review_grid import REVIEW_FILE, ReviewGrid
 from matting.batch import BatchOptions
+from matting.imageio import read_metadata
 from matting.output import OutputSpec
 
 from .test_app import TIMEOUT
@@ -69,7 +70,8 @@ def test_jpeg_quality_and_background_are_chosen_in_the_dialog(qtbot, win, photos
             out = Path(r.outputs[0])
             with Image.open(out) as im:
                 assert im.format == "JPEG" and im.mode == "RGB"
-                assert "background=#000000" in im.info["comment"].decode() and f"quality={quality}" in im.info["comment"].decode()
+                meta = json.loads(im.info["comment"])  # the settings, as JSON
+                assert meta["background"] == "#000000" and meta["quality"] == str(quality)
                 tables = np.mean([np.mean(t) for t in im.quantization.values()])
             sizes[quality] += out.stat().st_size
         sizes[f"table{quality}"] = tables
@@ -133,7 +135,7 @@ def test_the_cli_batch_takes_the_same_bit_depth_and_quality(tmp_path, photos, sm
     r = cli("batch", str(photos), str(tmp_path / "j"), "--outputs", "composite", "--format", "jpg", "--quality", "30",
             "--model", str(small_model_path), "--quiet")
     assert r.returncode == 0, r.stderr
-    assert all("quality=30" in Image.open(p).info["comment"].decode() for p in (tmp_path / "j").glob("*.jpg"))
+    assert all(read_metadata(p)["quality"] == "30" for p in (tmp_path / "j").glob("*.jpg"))
     r = cli("batch", str(photos), str(tmp_path / "bad"), "--format", "jpg", "--outputs", "composite", "--quality", "0")
     assert r.returncode == 2 and "quality" in r.stderr
 
