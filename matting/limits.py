@@ -47,13 +47,15 @@ def available_memory() -> int | None:
     except OSError:
         pass
     limits.extend(_rlimit_room())
-    try:
-        raw = Path("/sys/fs/cgroup/memory.max").read_text().strip()
-        used = int(Path("/sys/fs/cgroup/memory.current").read_text().strip())
-        if raw != "max":
-            limits.append(int(raw) - used)
-    except (OSError, ValueError):
-        pass
+    for limit_file, used_file in (("memory.max", "memory.current"),  # cgroup v2, then v1
+                                  ("memory/memory.limit_in_bytes", "memory/memory.usage_in_bytes")):
+        try:
+            raw = Path("/sys/fs/cgroup", limit_file).read_text().strip()
+            used = int(Path("/sys/fs/cgroup", used_file).read_text().strip())
+            if raw != "max" and int(raw) < 1 << 60:  # v1 says "no limit" with a huge number
+                limits.append(int(raw) - used)
+        except (OSError, ValueError):
+            pass
     return max(0, min(limits)) if limits else None
 
 
