@@ -12,7 +12,7 @@ from .errors import (
 )
 
 # The package version, also the shipped model's (its metadata "version"); pyproject reads it here.
-__version__ = "0.3.3"
+__version__ = "0.3.4"
 
 
 def __getattr__(name: str):
