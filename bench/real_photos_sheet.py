@@ -5,13 +5,15 @@ the table and the pictures agree.
     python bench/real_photos_sheet.py --model resources/models/msia-matte-lite0.safetensors [--worst 8]
         [--compare runs/releases/msia-0.2.1.safetensors] [--out docs/scoreboard_worst.png]
 
-The photos are the model's worst on the report half by SAD (rows of ``bench/results/real_photos``'s
-cache are not needed: the model runs again on the chosen photos). With ``--compare`` a second
-model's matte of the same photos is shown beside.
+The photos are the model's worst on the report half by SAD: ranked from ``--rows`` (a
+``bench/real_photos.py`` JSON and the label of a model in it) when given, else by running the
+model on the whole half first. With ``--compare`` a second model's matte of the same photos is
+shown beside.
 """
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 from _checkout import ROOT
@@ -51,11 +53,19 @@ def main() -> int:
     p.add_argument("--worst", type=int, default=8)
     p.add_argument("--half", default="report")
     p.add_argument("--out", type=Path, default=ROOT / "docs" / "scoreboard_worst.png")
+    p.add_argument("--rows", type=Path, help="rank by this bench/real_photos.py JSON instead of running the model")
+    p.add_argument("--label", help="the model's label in --rows (default: the first MSIA one)")
     args = p.parse_args()
     models = [args.model] + ([args.compare] if args.compare else [])  # None: the shipped model
     engines = [MattingEngine(m, device="cpu", precision="fp32", flip=False) for m in models]
     photos = scoreboard_photos(half=args.half)
-    rows = score_model(engines[0].predict, photos)
+    if args.rows:
+        results = json.loads(args.rows.read_text())
+        label = args.label or next(k for k in results if k.startswith("MSIA"))
+        sad_of = {r["name"]: r["sad"] for r in results[label]}
+        rows = [{"sad": sad_of.get(p.name, -1.0)} for p in photos]
+    else:
+        rows = score_model(engines[0].predict, photos)
     worst = sorted(range(len(rows)), key=lambda i: -rows[i]["sad"])[: args.worst]
     lines = []
     for i in worst:
