@@ -31,7 +31,7 @@ import json
 import os
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -42,6 +42,7 @@ from .crop import Padding
 from .edge_controls import EdgeSettings
 from .errors import Cancelled, MattingError
 from .files import IMAGE_SUFFIXES, display, name_problem, numbered, output_names
+from .guidance import Strokes, is_strokes_file, load_strokes, strokes_beside
 from .imageio import SOFTWARE, LoadedImage, is_own_output, load_image
 from .output import OUTPUT_KINDS, OutputSpec
 from .pipeline import Predictor, Recipe, make_matte, output_metadata, render_all, write_all
@@ -114,6 +115,7 @@ class BatchItem:
     outputs: dict[str, Path]
     skip_reason: str = ""  # set by plan_batch: never processed (e.g. our own earlier output)
     fail_reason: str = ""  # set by plan_batch: cannot be processed (an output name too long), said per file
+    strokes: Path | None = None  # <photo>.strokes.png beside it (matting.guidance), given to the network
 
 
 @dataclass
@@ -124,6 +126,7 @@ class FileResult:
     error: str = ""
     seconds: float = 0.0
     warning: str = ""  # e.g. an animated file of which only the first frame was used
+    strokes: str = ""  # "used": the strokes file beside it guided the network; "ignored": the model takes none
 
 
 @dataclass
@@ -168,7 +171,8 @@ class BatchReport:
 
 def list_images(indir: Path, recursive: bool, exclude: Path | None = None) -> list[Path]:
     """Images in ``indir`` (and, when recursive, below it, following symlinked folders, each real
-    folder once), without hidden files and without ``exclude`` and what is below it; sorted."""
+    folder once), without hidden files, strokes files (``<photo>.strokes.png``) and ``exclude``
+    and what is below it; sorted."""
     found: list[Path] = []
     seen: set[str] = set()
     excluded = os.path.realpath(exclude) if exclude is not None else None
@@ -179,7 +183,7 @@ def list_images(indir: Path, recursive: bool, exclude: Path | None = None) -> li
             continue
         seen.add(real)
         for name in files + dirs:  # folders named like images are kept: they fail with a clear message
-            if Path(name).suffix.lower() in IMAGE_SUFFIXES and not name.startswith("."):
+            if Path(name).suffix.lower() in IMAGE_SUFFIXES and not name.startswith(".") and not is_strokes_file(name):
                 found.append(Path(folder) / name)
         dirs[:] = sorted(d for d in dirs if not d.startswith(".")) if recursive else []
     return sorted(found)
@@ -211,7 +215,8 @@ def plan_batch(indir: str | Path, outdir: str | Path, options: BatchOptions) -> 
         target = outdir / folder.relative_to(root)
         for path, name in zip(members, output_names(members)):
             outputs = {k: _clear_of(target / f"{name}{options.suffix(k)}", inputs) for k in options.outputs}
-            item = BatchItem(path, outputs)
+            strokes = strokes_beside(path)
+            item = BatchItem(path, outputs, strokes=strokes if strokes.is_file() else None)
             if path in own:
                 item.skip_reason = "an output of MSIA Matte (not processed again)"
             item.fail_reason = next((name_problem(p) for p in outputs.values() if name_problem(p)), "")
@@ -296,7 +301,7 @@ def run_batch(engine: Predictor, items: list[BatchItem], options: BatchOptions,
             todo.append(it)
     stopped = ""
 
-    def finish(saving: tuple[BatchItem, LoadedImage, float, Future]) -> None:
+    def finish(saving: tuple[BatchItem, LoadedImage, float, Future, str]) -> None:
         nonlocal stopped
         result, code = _finish(*saving)
         emit(result)
@@ -305,14 +310,15 @@ def run_batch(engine: Predictor, items: list[BatchItem], options: BatchOptions,
 
     with ThreadPoolExecutor(1, thread_name_prefix="load") as loader, ThreadPoolExecutor(1, thread_name_prefix="save") as saver:
         next_load: Future | None = loader.submit(load, todo[0]) if todo else None
-        saving: tuple[BatchItem, LoadedImage, float, Future] | None = None
+        saving: tuple[BatchItem, LoadedImage, float, Future, str] | None = None
         for i, item in enumerate(todo):
             start = time.perf_counter()
             current, next_load = next_load, (loader.submit(load, todo[i + 1]) if i + 1 < len(todo) else None)
             try:
                 check(cancel)
                 image = current.result()
-                alpha = make_matte(engine, image, recipe, cancel=cancel)
+                guidance, note = item_guidance(engine, item, image)
+                alpha = make_matte(engine, image, replace(recipe, guidance=guidance), cancel=cancel)
                 arrays = render_all(image, alpha, {kind: options.spec(kind) for kind in options.outputs})
                 check(cancel)
                 if saving is not None:
@@ -320,7 +326,7 @@ def run_batch(engine: Predictor, items: list[BatchItem], options: BatchOptions,
                     saving = None
                     if stopped:
                         break
-                saving = (item, image, start, saver.submit(save, item, image, alpha, arrays))
+                saving = (item, image, start, saver.submit(save, item, image, alpha, arrays), note)
             except Cancelled:
                 report.cancelled = True
                 break
@@ -344,7 +350,19 @@ def run_batch(engine: Predictor, items: list[BatchItem], options: BatchOptions,
     return report
 
 
-def _finish(item: BatchItem, image: LoadedImage, start: float, future: Future) -> tuple[FileResult, int | None]:
+def item_guidance(engine: Predictor, item: BatchItem, image: LoadedImage) -> tuple[Strokes | None, str]:
+    """(the strokes for the network, the report's note) of ``item``: its strokes file read at the
+    photo's size (a bad file fails the photo, naming the file), none when it has no strokes file or
+    the model takes no strokes (note "ignored")."""
+    if item.strokes is None:
+        return None, ""
+    if not getattr(engine, "takes_strokes", False):
+        return None, "ignored"
+    return load_strokes(item.strokes, image.rgb.shape[:2]), "used"
+
+
+def _finish(item: BatchItem, image: LoadedImage, start: float, future: Future,
+            strokes: str = "") -> tuple[FileResult, int | None]:
     """The file's result once its outputs are written, and the errno of a failed write."""
     try:
         written = future.result()
@@ -354,5 +372,7 @@ def _finish(item: BatchItem, image: LoadedImage, start: float, future: Future) -
         return FileResult(str(item.input), [], "failed", f"{display(item.input)}: {type(exc).__name__}: {exc}",
                           time.perf_counter() - start), None
     status = "ok" if written else "skipped"
+    ignored = f"{display(item.strokes)}: not used, the model does not take strokes" if strokes == "ignored" else ""
+    warning = "; ".join(w for w in (image.warning, ignored) if w)
     return FileResult(str(item.input), written, status, "" if written else "outputs exist", time.perf_counter() - start,
-                      image.warning), None
+                      warning, strokes), None

@@ -26,11 +26,16 @@ EPILOG = """examples:
   msia-matte cutout photo.jpg -o on_white.jpg --background white
   msia-matte cutout photo.jpg -o out.png --background beach.jpg
   msia-matte cutout photo.jpg -o out.png --trimap photo_trimap.png
+  msia-matte cutout photo.jpg -o out.png --strokes strokes.png   the network listens to your strokes (white subject, black background)
   msia-matte cutout photo.jpg -o out.png --edge radius=8,smooth=2,shift=-1 --crop 5%
   msia-matte cutout photo.jpg -o photo_layered.tif --layered   photo + matte as its alpha (GIMP, Krita, Photoshop)
   msia-matte batch shoot/ exports/ --recursive --outputs cutout,alpha --format tiff --report report.json
   msia-matte eval --images dev/image --alphas dev/alpha --json scores.json
 """
+
+
+STROKES_HELP = ("the network listens to these strokes: an RGBA PNG, white = subject, black = background, "
+                "transparent = no say (a model that takes strokes)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     m.add_argument("images", nargs="+", type=Path)
     m.add_argument("-o", "--out", type=Path, required=True, help="output folder: OUT/<stem>.png")
+    m.add_argument("--strokes", type=Path, help=STROKES_HELP + " (one photo)")
     m.add_argument("--on-exists", default="update", choices=ON_EXISTS_CHOICES, help=ON_EXISTS_HELP)
     add_input_alpha(m)
 
@@ -75,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--background", default="transparent", help="transparent | blur | COLOR (#RRGGBB, name, R,G,B) | IMAGE")
     c.add_argument("--premultiplied", action="store_true")
     c.add_argument("--trimap", type=Path, help="refine the unknown (128) band with closed-form matting")
+    c.add_argument("--strokes", type=Path, help=STROKES_HELP)
     c.add_argument("--refine-edges", action="store_true",
                    help="re-solve a narrow band around the network's soft edge with closed-form matting")
     c.add_argument("--layered", action="store_true",
@@ -215,6 +222,27 @@ def parse_background(text: str):
     return background
 
 
+def read_guidance(path: Path | None, photo: Path, shape: tuple[int, int] | None = None):
+    """The ``--strokes`` file for ``photo`` (read at ``shape``, else the photo is read for its
+    size), or None; a bad file is a usage error naming it (exit 2, before the network runs)."""
+    from .guidance import load_strokes
+    from .imageio import load_image
+
+    if path is None:
+        return None
+    try:
+        return load_strokes(path, shape or load_image(photo).rgb.shape[:2])
+    except MattingError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def check_takes_strokes(engine, strokes) -> None:
+    """``--strokes`` with a model without the guidance input is a usage error (exit 2)."""
+    if strokes is not None and not engine.takes_strokes:
+        raise UsageError(f"--strokes: the model {engine.model_info.get('model', '?')} does not take strokes "
+                         "(a model trained with guidance does)")
+
+
 def print_notes(image, quiet: bool) -> None:
     """What the user should know about a photo (each note names its file); shown with --quiet too."""
     if image.warning:
@@ -231,14 +259,18 @@ def cmd_matte(args: argparse.Namespace) -> int:
 
     if args.out.exists() and not args.out.is_dir():
         raise UsageError(f"{args.out}: is a file; -o is the output folder")
-    inputs = {p.resolve() for p in args.images} | run_inputs(args)
+    if args.strokes and len(args.images) != 1:
+        raise UsageError("--strokes goes with one photo (batch finds <photo>.strokes.png beside each photo)")
+    inputs = {p.resolve() for p in args.images} | run_inputs(args) | ({args.strokes.resolve()} if args.strokes else set())
     targets = [args.out / f"{name}.png" for name in output_names(args.images)]
     for src, target in zip(args.images, targets):
         if target.resolve() in inputs:
             raise UsageError(f"{target}: the output for {src} would replace an input; choose another -o folder")
+    strokes = read_guidance(args.strokes, args.images[0])
     ensure_folder(args.out, probe=True)
     engine = make_engine(args)
-    recipe = Recipe(args.input_alpha)
+    check_takes_strokes(engine, strokes)
+    recipe = Recipe(args.input_alpha, guidance=strokes)
     metadata = output_metadata(engine.model_info, recipe, {"output": "alpha"})
     failed = 0
     for path, target in tqdm(list(zip(args.images, targets)), disable=args.quiet, unit="img", desc="matte"):
@@ -280,7 +312,7 @@ def cmd_cutout(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.out}: a layered output is a TIFF; name it .tif")
     kind = "layered" if args.layered else "cutout" if background.kind == "transparent" else "composite"
     spec = OutputSpec(kind, fmt, None, args.premultiplied, background, edge.decontaminate, args.crop)
-    inputs = {args.image, *run_inputs(args)} | {p for p in (args.trimap, background.image) if p}
+    inputs = {args.image, *run_inputs(args)} | {p for p in (args.trimap, background.image, args.strokes) if p}
     try:
         check_output_path(args.out, protected=inputs)
     except MattingError as exc:
@@ -295,8 +327,10 @@ def cmd_cutout(args: argparse.Namespace) -> int:
     if trimap is not None and trimap.shape[:2] != image.rgb.shape[:2]:
         raise UsageError(f"{args.trimap}: trimap is {trimap.shape[1]}x{trimap.shape[0]}, "
                          f"{args.image} is {image.rgb.shape[1]}x{image.rgb.shape[0]}")
+    strokes = read_guidance(args.strokes, args.image, image.rgb.shape[:2])
     engine = make_engine(args)
-    recipe = Recipe(args.input_alpha, args.refine_edges, edge, trimap)
+    check_takes_strokes(engine, strokes)
+    recipe = Recipe(args.input_alpha, args.refine_edges, edge, trimap, strokes)
     try:
         written = cut_out(engine, image, recipe, {kind: (args.out, spec)}, output_metadata(engine.model_info, recipe),
                           args.on_exists, inputs)[kind]
@@ -352,6 +386,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
             warn(f"error: {result.error}")
         if result.warning:
             warn(f"warning: {result.warning}")
+        if result.strokes == "used" and not args.quiet:
+            warn(f"{result.input}: with the strokes beside it")
 
     stop = threading.Event()  # Ctrl+C or SIGTERM: finish the file being written, report, exit
     received: list[int] = []

@@ -4,8 +4,9 @@ the optional trimap or edge re-solve, the edge controls, then the outputs with t
 setting (above all ``input_alpha``: a file's own transparency) means the same everywhere.
 
 Public API:
-  ``Recipe(input_alpha="limit", refine_edges=False, edge=EdgeSettings(), trimap=None)``: what
-      happens to the network's matte; ``metadata()`` as output files record it.
+  ``Recipe(input_alpha="limit", refine_edges=False, edge=EdgeSettings(), trimap=None, guidance=None)``:
+      what happens to the network's matte (``guidance``: the designer's strokes, ``matting.guidance``,
+      which the network listens to); ``metadata()`` as output files record it.
   ``make_matte(engine, image, recipe, progress=None, cancel=None) -> alpha``: network + ``finish``.
   ``finish_matte(image, alpha, recipe, progress=None, cancel=None) -> alpha``: everything after the
       network, for a matte that exists already (the app's edited matte).
@@ -25,6 +26,7 @@ import numpy as np
 
 from .colour import network_rgb
 from .edge_controls import EdgeSettings, apply_edge_settings
+from .guidance import Strokes
 from .imageio import SOFTWARE, LoadedImage
 from .input_alpha import INPUT_ALPHA_MODES, honour_input_alpha
 from .output import OutputSpec, render_output, crop_metadata, write_output
@@ -44,6 +46,7 @@ class Recipe:
     refine_edges: bool = False  # matting.refine.refine_auto on the network's soft edge
     edge: EdgeSettings = field(default_factory=EdgeSettings)
     trimap: np.ndarray | None = None  # the photo's size; its grey band re-solved (not with refine_edges)
+    guidance: Strokes | None = None  # the photo's size; strokes the network listens to (a model that takes them)
 
     def __post_init__(self) -> None:
         if self.input_alpha not in INPUT_ALPHA_MODES:
@@ -55,6 +58,8 @@ class Recipe:
         out = {"input_alpha": self.input_alpha, "refine_edges": str(self.refine_edges).lower(), **self.edge.metadata()}
         if self.trimap is not None:
             out["trimap"] = "true"
+        if self.guidance is not None:
+            out["strokes"] = "true"
         return out
 
 
@@ -62,7 +67,8 @@ def make_matte(engine: Predictor, image: LoadedImage, recipe: Recipe = Recipe(),
                cancel: CancelFn = None) -> np.ndarray:
     """The network's matte of ``image`` with everything ``recipe`` asks applied (HxW float32)."""
     rgb = network_rgb(image.rgb, image.icc_profile)  # the colours the network was trained on (sRGB)
-    return finish_matte(image, engine.predict(rgb, progress=progress, cancel=cancel), recipe, cancel=cancel)
+    guided = {} if recipe.guidance is None else {"guidance": recipe.guidance}  # engines without strokes stay callable
+    return finish_matte(image, engine.predict(rgb, progress=progress, cancel=cancel, **guided), recipe, cancel=cancel)
 
 
 def finish_matte(image: LoadedImage, alpha: np.ndarray, recipe: Recipe = Recipe(), progress: ProgressFn = None,
