@@ -1,11 +1,11 @@
 """Seconds and peak memory per image at about 0.5, 2, 12 and 24 megapixels, for the shipped
-EfficientNet-Lite0 model (network + full-resolution refiner with the engine's defaults: on a CPU
-with native bfloat16 that is the network in bf16 with flip averaging; the same in fp32 without and
-with flip; the network alone), the paper's ResNeXt-101 configuration (random weights: timing
-only), with u2netp and MODNet on the same images. Each configuration runs in its own process so
-peak memory (max RSS) does not mix.
+EfficientNet-Lite0 model (network + full-resolution refiner with the engine's defaults, fp32
+without flip averaging on every machine; with flip; in bf16 where the CPU has it natively (opt-in);
+the network alone), the paper's ResNeXt-101 configuration (random weights: timing only), with
+u2netp and MODNet on the same images. Each configuration runs in its own process so peak memory
+(max RSS) does not mix.
 
-    python bench/inference.py [--repeat 2] [--max-side 512]
+    python bench/inference.py [--repeat 2] [--max-side 512] [--only "engine defaults" modnet]
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ import numpy as np
 
 from _checkout import ROOT
 
-ENGINE_KINDS = {"msia": {}, "msia-fp32": {"precision": "fp32", "flip": False},
+ENGINE_KINDS = {"msia": {}, "msia-fp32": {"precision": "fp32", "flip": False}, "msia-bf16": {"precision": "bf16"},
                 "msia-fp32-flip": {"precision": "fp32", "flip": True}, "msia-coarse": {"refine": False}}
 SIZES = {"0.5 MP": (600, 800), "2 MP": (1224, 1632), "12 MP": (3000, 4000), "24 MP": (4000, 6000)}
 
@@ -64,10 +64,8 @@ def child(kind: str, size: str, repeat: int, max_side: int, model: str | None) -
 def measure(configs: dict[str, tuple[str, str | None]], repeat: int, max_side: int) -> tuple[dict, list[str]]:
     """Each (configuration, size) in its own process; prints the table as it goes and returns
     the figures and the Markdown lines."""
-    from matting.engine import cpu_has_bf16
-
-    defaults = "bf16, flip on" if cpu_has_bf16() else "fp32, flip off"
-    lines = [f"working resolution (long side) for MSIA: {max_side}; engine defaults on this CPU: {defaults}; "
+    lines = [f"load average at the start {os.getloadavg()[0]:.1f} (2 cores: above ~2 the figures are not comparable); "
+             f"working resolution (long side) for MSIA: {max_side}; engine defaults: fp32, flip off (every CPU); "
              f"{repeat} timed runs after a warm-up; median seconds per image, peak RSS of the process", "",
              "| model | " + " | ".join(SIZES) + " |", "|---|" + "---:|" * len(SIZES)]
     print("\n".join(lines), flush=True)
@@ -98,6 +96,7 @@ def main() -> None:
     p.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     p.add_argument("--model", help=argparse.SUPPRESS)
     p.add_argument("--out", type=Path, default=Path("bench/results/inference.md"))
+    p.add_argument("--only", nargs="+", help="run only the configurations whose name holds one of these words")
     args = p.parse_args()
     if args.child:
         child(args.child[0], args.child[1], int(args.child[2]), args.max_side, args.model)
@@ -113,12 +112,17 @@ def main() -> None:
         if lite0 is None:  # no trained model installed: random weights time the same
             lite0 = save_model(build_msia(backbone="efficientnet_lite0"), tmp / "lite0.safetensors",
                                {"name": "lite0 (random weights)"})
+        from matting.engine import cpu_has_bf16
+
         configs = {"msia lite0 + refiner (engine defaults)": ("msia", str(lite0)),
-                   "msia lite0 + refiner, fp32, flip off": ("msia-fp32", str(lite0)),
                    "msia lite0 + refiner, fp32, flip on": ("msia-fp32-flip", str(lite0)),
                    "msia lite0 network alone (engine defaults)": ("msia-coarse", str(lite0)),
                    "msia resnext101 (fp32)": ("msia-fp32", str(rn101)),
                    "u2netp": ("u2netp", None), "modnet": ("modnet", None)}
+        if cpu_has_bf16():
+            configs["msia lite0 + refiner, bf16 (opt-in)"] = ("msia-bf16", str(lite0))
+        if args.only:
+            configs = {k: v for k, v in configs.items() if any(w in k for w in args.only)}
         table, lines = measure(configs, args.repeat, args.max_side)
     lines += ["", "Time relative to MODNet on the same image:", ""]
     for name in configs:
