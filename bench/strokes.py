@@ -86,11 +86,11 @@ def plot(curves: dict[str, np.ndarray], path: Path, width: int = 640, height: in
         x, _ = xy(k, 0)
         d.line([(x, bottom), (x, bottom + 4)], fill="black")
         d.text((x - 3, bottom + 8), str(k), fill="black")
-    for frac in (0.25, 0.5, 0.75, 1.0):
-        v = top_value * frac
+    step = max(1, round(top_value / 5))
+    for v in range(step, int(top_value) + 1, step):  # whole-number ticks, each where its value is
         _, y = xy(0, v)
         d.line([(left - 4, y), (right, y)], fill=(225, 225, 225))
-        d.text((8, y - 6), f"{v:.0f}", fill="black")
+        d.text((8, y - 6), str(v), fill="black")
     colours = {"network": (200, 40, 40), "quick select": (40, 90, 200)}
     for i, (method, c) in enumerate(curves.items()):
         d.line([xy(k, v) for k, v in enumerate(c)], fill=colours[method], width=3)
@@ -108,7 +108,12 @@ def main() -> int:
     p.add_argument("--clicks", type=int, default=10)
     p.add_argument("--limit", type=int, default=0, help="at most N photos, spread over the half (0: all)")
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "strokes.md")
+    p.add_argument("--plot-only", action="store_true", help="redraw the curve from the rows of the last run (OUT.json)")
     args = p.parse_args()
+    if args.plot_only:
+        rows = json.loads(args.out.with_suffix(".json").read_text())
+        plot({m: np.array([[s for s, _ in r[m]] for r in rows]).mean(0) for m in METHODS}, ROOT / "docs" / "strokes_curve.png")
+        return 0
     engine = MattingEngine(args.model, device="cpu", precision="fp32", flip=False)
     if not engine.takes_strokes:
         raise SystemExit(f"{engine.path}: this model does not take strokes")
