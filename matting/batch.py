@@ -42,7 +42,7 @@ from .crop import Padding
 from .edge_controls import EdgeSettings
 from .errors import Cancelled, MattingError
 from .files import IMAGE_SUFFIXES, display, name_problem, numbered, output_names
-from .guidance import Strokes, is_strokes_file, load_strokes, strokes_beside
+from .guidance import Strokes, found_strokes, is_strokes_file, load_strokes
 from .imageio import SOFTWARE, LoadedImage, is_own_output, load_image
 from .output import OUTPUT_KINDS, OutputSpec
 from .pipeline import Predictor, Recipe, make_matte, output_metadata, render_all, write_all
@@ -215,8 +215,7 @@ def plan_batch(indir: str | Path, outdir: str | Path, options: BatchOptions) -> 
         target = outdir / folder.relative_to(root)
         for path, name in zip(members, output_names(members)):
             outputs = {k: _clear_of(target / f"{name}{options.suffix(k)}", inputs) for k in options.outputs}
-            strokes = strokes_beside(path)
-            item = BatchItem(path, outputs, strokes=strokes if strokes.is_file() else None)
+            item = BatchItem(path, outputs, strokes=found_strokes(path))
             if path in own:
                 item.skip_reason = "an output of MSIA Matte (not processed again)"
             item.fail_reason = next((name_problem(p) for p in outputs.values() if name_problem(p)), "")

@@ -105,6 +105,16 @@ def strokes_beside(photo: str | Path) -> Path:
     return photo.with_name(photo.name + STROKES_SUFFIX)
 
 
+def found_strokes(photo: str | Path) -> Path | None:
+    """The strokes file beside ``photo`` when there is one; a name too long for the file system
+    (the photo's own name near the limit) cannot be there."""
+    path = strokes_beside(photo)
+    try:
+        return path if path.is_file() else None
+    except OSError:
+        return None
+
+
 def is_strokes_file(path: str | Path) -> bool:
     return Path(path).name.lower().endswith(STROKES_SUFFIX)
 

@@ -51,24 +51,46 @@ def test_simulated_click_goes_deep_into_the_largest_wrong_region() -> None:
     assert click_radius((4000, 6000)) == 90
 
 
-def test_guidance_stem_starts_at_zero_so_the_matte_is_unchanged(shipped_model_path, tmp_path) -> None:
-    """A model that gains the guidance stem (training's ``load_init``) predicts exactly what it did,
-    with or without strokes, until it is trained; the engine refuses strokes for a model without it."""
-    plain_net, meta = load_model(shipped_model_path)
-    guided = build_from_config(replace(plain_net.config, guidance=True))
-    load_init(guided, shipped_model_path)
-    path = save_model(guided, tmp_path / "guided.safetensors", {k: v for k, v in meta.items() if k != "config"})
+def test_guidance_starts_at_zero_so_the_matte_is_unchanged(shipped_model_path, tmp_path) -> None:
+    """A model without guidance (the shipped network with its guidance convs dropped) that gains
+    them (training's ``load_init``) predicts exactly what it did, with or without strokes, until it
+    is trained; the engine refuses strokes for the model without them."""
+    shipped, meta = load_model(shipped_model_path)
+    info = {k: v for k, v in meta.items() if k != "config"}
+    plain_net = build_from_config(replace(shipped.config, guidance=False))
+    plain_net.load_state_dict({k: v for k, v in shipped.state_dict().items() if not k.startswith("guidance.")})
+    plain_path = save_model(plain_net, tmp_path / "plain.safetensors", info)
+    guided = build_from_config(replace(shipped.config, guidance=True))
+    load_init(guided, plain_path)
+    assert all(torch.count_nonzero(p) == 0 for p in guided.guidance.parameters())
+    path = save_model(guided, tmp_path / "guided.safetensors", info)
     rgb = data.chelsea()
-    plain = MattingEngine(shipped_model_path, device="cpu", max_side=160)
+    plain = MattingEngine(plain_path, device="cpu", max_side=160)
     engine = MattingEngine(path, device="cpu", max_side=160)
     strokes = Strokes.empty(*rgb.shape[:2])
     strokes.add_click(150, 200, True)
-    assert engine.takes_strokes
+    assert engine.takes_strokes and not plain.takes_strokes
     a, b = plain.predict(rgb), engine.predict(rgb, guidance=strokes)
-    assert np.abs(a - b).max() < 2e-3  # half-precision file
-    if not plain.takes_strokes:
-        with pytest.raises(ValueError, match="does not take strokes"):
-            plain.predict(rgb, guidance=strokes)
+    assert np.abs(a - b).max() < 2e-3  # half-precision files
+    with pytest.raises(ValueError, match="does not take strokes"):
+        plain.predict(rgb, guidance=strokes)
     with pytest.raises(ValueError, match="strokes of size"):
         engine.predict(rgb, guidance=Strokes.empty(10, 10))
-    assert all(torch.count_nonzero(p) == 0 for p in engine.net.guidance.parameters())
+
+
+def test_the_shipped_model_listens_to_a_click_and_is_unchanged_without_one(shipped_model_path) -> None:
+    """The shipped model takes strokes: a subject click on the chair behind the cat (background in
+    the automatic matte) raises the alpha there, while empty strokes give the automatic matte to
+    the bit."""
+    engine = MattingEngine(shipped_model_path, device="cpu", max_side=256)
+    rgb = data.chelsea()
+    auto = engine.predict(rgb)
+    assert engine.takes_strokes
+    assert np.array_equal(engine.predict(rgb, guidance=Strokes.empty(*rgb.shape[:2])), auto)
+    y, x = np.unravel_index(int(np.argmin(np.where(np.arange(rgb.shape[1]) < 80, auto, 9.0))), auto.shape)
+    strokes = Strokes.empty(*rgb.shape[:2])
+    strokes.add_click(y, x, True)
+    clicked = engine.predict(rgb, guidance=strokes)
+    near = (slice(max(0, y - 5), y + 6), slice(max(0, x - 5), x + 6))
+    print("alpha at the click", float(auto[near].mean()), "->", float(clicked[near].mean()))
+    assert clicked[near].mean() > auto[near].mean() + 0.2
