@@ -150,7 +150,7 @@ class MattingEngine:
         if guidance is not None and guidance.shape != rgb.shape[:2]:
             raise ValueError(f"strokes of size {guidance.shape} for a photo of {rgb.shape[:2]}")
         if guidance and not self.takes_strokes:
-            raise ValueError(f"{self.path.name}: this model does not take strokes (it predates 0.4.0)")
+            raise ValueError(f"{self.path.name}: this model does not take strokes (models before 0.3.4 do not)")
         return predict_alpha(self.net, rgb, self.max_side, progress, cancel, flip=self.flip, refine=use,
                              bf16=self.precision == "bf16", guidance=guidance or None)
 
