@@ -23,7 +23,7 @@ import numpy as np
 
 from matting.engine import MattingEngine
 from matting.imageio import save_image
-from training.scoreboard import LABELS, score_model, scoreboard_photos
+from training.scoreboard import LABELS, score_model, score_photo, scoreboard_photos
 
 TILE = 220
 
@@ -70,12 +70,12 @@ def main() -> int:
     lines = []
     for i in worst:
         photo = photos[i]
-        rgb, ref, _ = photo.read()
+        rgb, ref, mask = photo.read()
         cells = [tile(rgb, f"{LABELS[photo.source]}: {photo.name[:16]}"), tile(ref, "reference")]
         for engine in engines:
             alpha = engine.predict(rgb)
             version = engine.model_info["version"]
-            sad = score_model(lambda _rgb, a=alpha: a, [photo])[0]["sad"]
+            sad = score_photo(alpha, ref, mask)["sad"]
             cells += [tile((alpha * 255).astype(np.uint8), f"{version}: SAD {sad:.1f}"), tile(on_green(rgb, alpha))]
         lines.append(np.concatenate(cells, axis=1))
     sheet = np.concatenate(lines, axis=0)

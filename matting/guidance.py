@@ -47,9 +47,10 @@ class Strokes:
         r = click_radius(self.shape) if radius is None else radius
         disc = np.zeros(self.shape, np.uint8)
         cv2.circle(disc, (int(x), int(y)), int(r), 1, thickness=-1)
+        disc = disc.astype(bool)
         on, off = (self.subject, self.background) if positive else (self.background, self.subject)
-        on |= disc.astype(bool)
-        off &= ~disc.astype(bool)
+        on |= disc
+        off &= ~disc
 
     def maps(self, height: int, width: int) -> np.ndarray:
         """2 x height x width float32 (subject, background) at the network's input size: a pixel
@@ -78,7 +79,7 @@ def read_strokes(path: str | Path, shape: tuple[int, int]) -> Strokes:
     said = np.ones(rgb.shape[:2], bool) if alpha is None else np.asarray(alpha) > (127 if alpha.dtype == np.uint8 else 32767)
     lum = rgb.mean(-1)
     subject, background = said & (lum >= 128), said & (lum < 128)
-    if alpha is None:  # an opaque black-and-white file: black is "no say" unless it is all there is
+    if alpha is None:  # an opaque file: white is subject, the rest no say (black cannot mean both)
         background = np.zeros_like(background)
     if subject.shape != tuple(shape):
         size = (shape[1], shape[0])

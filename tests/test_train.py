@@ -162,3 +162,22 @@ def test_a_config_extends_another_section_by_section() -> None:
     assert stage2["recipe"]["init"] == "runs/lite0/best.safetensors" and stage2["data"]["p_whole"] == 0.3
     assert stage2["recipe"]["batch_size"] == base["recipe"]["batch_size"] and stage2["model"] == base["model"]
     assert {k: v for k, v in stage2["data"].items() if k != "p_whole"} == base["data"]
+
+
+def test_clicks_train_the_guidance_alone_and_leave_the_network_as_it_was(tmp_path) -> None:
+    """A guided run with simulated clicks, then a stage that trains only the guidance convs
+    (``train_only``, Adam): every other tensor, BatchNorm statistics included, is unchanged, and
+    the guidance convs moved from the first run's values."""
+    first = tiny_config(tmp_path, epochs=1, iters_per_epoch=3)
+    first["model"]["guidance"] = True
+    first["clicks"] = {"p_guided": 1.0, "max_initial": 2, "max_iterative": 1}
+    train(first, tmp_path / "a")
+    second = tiny_config(tmp_path, epochs=1, iters_per_epoch=3, init=str(tmp_path / "a/last.safetensors"),
+                         optimizer="adam", lr=0.01, train_only=["guidance."], guidance_lr_mult=1.0)
+    second["model"]["guidance"] = True
+    second["clicks"] = first["clicks"]
+    train(second, tmp_path / "b")
+    a = load_model(tmp_path / "a/last.safetensors")[0].state_dict()
+    b = load_model(tmp_path / "b/last.safetensors")[0].state_dict()
+    changed = sorted(k for k in a if not torch.equal(a[k], b[k]))
+    assert changed == ["guidance.assembly.weight", "guidance.stem.weight"]

@@ -16,7 +16,7 @@ from matting.files import files_by_stem
 from matting.imageio import read_gray8, read_rgb8
 from matting.metrics import gradient_error, mse, sad
 
-from .scoreboard import RealPhoto, worst_mean
+from .scoreboard import RealPhoto, scoreboard_photos, worst_mean
 
 
 def dev_pairs(images: Path, alphas: Path) -> list[tuple[Path, Path]]:
@@ -74,8 +74,6 @@ class DevSet:
         the real-photo scoreboard's selection half (``training/scoreboard.py``), scored with
         every source weighted equally."""
         if cfg and cfg.get("scoreboard"):
-            from .scoreboard import scoreboard_photos
-
             photos = spread_by_source(scoreboard_photos(half=cfg["scoreboard"]), cfg.get("limit"))
             return cls([ScoreboardSample(p) for p in photos], cfg.get("max_side", 512)) if photos else None
         if not cfg or not cfg.get("images"):
