@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -38,7 +39,9 @@ def msia_runner(path: Path, side: int | None, precision: str, flip: bool, refine
     from matting.engine import MattingEngine
 
     engine = MattingEngine(path, max_side=side, precision=precision, flip=flip, refine=refine)
-    version = engine.model_info["version"] or Path(path).stem
+    version = engine.model_info["version"]
+    if not version or "-" in version or Path(path).parent.name not in ("models", "releases"):
+        version = f"{Path(path).parent.name}/{Path(path).stem}"  # a candidate: a run's best and last share a version
     settings = f"{engine.max_side}, {engine.precision}" + (", flip" if engine.flip else "") + ("" if engine.refine else ", no refiner")
     label = f"MSIA {version} ({settings})"
     key = f"msia_{file_digest(path)}_{engine.max_side}_{engine.precision}_{int(engine.flip)}_{int(engine.refine)}"
@@ -123,6 +126,7 @@ def main() -> int:
     p.add_argument("--fresh", action="store_true", help="ignore cached rows")
     p.add_argument("--half", choices=HALVES, default=None, help="score one half only (default: both)")
     args = p.parse_args()
+    started = time.time()
     photos = scoreboard_photos(half=args.half)
     if not photos:
         raise SystemExit("no scoreboard photos: run python -m training.data.prepare (base and --sources more) first")
@@ -140,8 +144,10 @@ def main() -> int:
         label, key, predict = make()
         results[label] = cached_rows(key, photos, predict, label, args.fresh)
     write_report(results, args.name)
-    print((ROOT / "bench" / "results" / f"{args.name}.md").read_text())
-    print((ROOT / "bench" / "results" / f"{args.name}_detail.md").read_text())
+    for stem in (args.name, f"{args.name}_selection", f"{args.name}_detail"):
+        table = ROOT / "bench" / "results" / f"{stem}.md"
+        if table.is_file() and table.stat().st_mtime >= started:
+            print(table.read_text())
     return 0
 
 

@@ -101,6 +101,12 @@ def plot(curves: dict[str, np.ndarray], path: Path, width: int = 640, height: in
     img.save(path)
 
 
+def curve_path(out: Path) -> Path:
+    """The README's curve for the default table; a table written elsewhere gets its curve beside it."""
+    default = ROOT / "bench" / "results" / "strokes.md"
+    return ROOT / "docs" / "strokes_curve.png" if out.resolve() == default.resolve() else out.with_suffix(".png")
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", type=Path, default=None)
@@ -112,7 +118,7 @@ def main() -> int:
     args = p.parse_args()
     if args.plot_only:
         rows = json.loads(args.out.with_suffix(".json").read_text())
-        plot({m: np.array([[s for s, _ in r[m]] for r in rows]).mean(0) for m in METHODS}, ROOT / "docs" / "strokes_curve.png")
+        plot({m: np.array([[s for s, _ in r[m]] for r in rows]).mean(0) for m in METHODS}, curve_path(args.out))
         return 0
     engine = MattingEngine(args.model, device="cpu", precision="fp32", flip=False)
     if not engine.takes_strokes:
@@ -138,7 +144,7 @@ def main() -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
     args.out.with_suffix(".json").write_text(json.dumps(rows))
-    plot({m: sads[m].mean(0) for m in METHODS}, ROOT / "docs" / "strokes_curve.png")
+    plot({m: sads[m].mean(0) for m in METHODS}, curve_path(args.out))
     print(text)
     return 0
 

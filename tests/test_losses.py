@@ -6,7 +6,7 @@ import pytest
 import torch
 from scipy import ndimage
 
-from training.losses import C1, C2, BlendedLoss, gaussian_window, loss_weights, ssim
+from training.losses import C1, C2, BlendedLoss, gaussian_window, loss_weights, ssim, sure_region_loss
 from training.schedule import poly_lr, poly_scheduler
 
 
@@ -49,6 +49,19 @@ def test_l1_term_and_weights_by_hand() -> None:
     total, terms = BlendedLoss()(pred, target, epoch=3)
     assert terms["l1"] == pytest.approx(1.5 / 4)
     assert total.item() == pytest.approx(1.5 / 4 + 0.025 * terms["ssim"], rel=1e-6)
+
+
+def test_sure_region_term_counts_holes_and_kept_background_not_soft_edges() -> None:
+    """By hand on a 2x3 label: sure subject (1), sure background (0) and an edge pixel (0.5).
+    A hole (0.2 where the label says 1) costs 0.8 - 0.1; a slightly soft sure pixel (0.95) costs
+    nothing; any error on the edge pixel costs nothing; the mean is over the 5 sure pixels."""
+    target = torch.tensor([[[[1.0, 1.0, 0.5], [0.0, 0.0, 1.0]]]])
+    pred = torch.tensor([[[[0.2, 0.95, 0.0], [0.0, 0.6, 1.0]]]])
+    assert sure_region_loss(pred, target).item() == pytest.approx((0.7 + 0.5) / 5)
+    total, terms = BlendedLoss(sure_weight=2.0)(pred, target, epoch=3)
+    plain, _ = BlendedLoss()(pred, target, epoch=3)
+    assert terms["sure"] == pytest.approx(1.2 / 5)
+    assert total.item() == pytest.approx(plain.item() + 2.0 * 1.2 / 5, rel=1e-6)
 
 
 def test_ssim_weight_switches_after_the_first_epoch() -> None:

@@ -181,3 +181,23 @@ def test_clicks_train_the_guidance_alone_and_leave_the_network_as_it_was(tmp_pat
     b = load_model(tmp_path / "b/last.safetensors")[0].state_dict()
     changed = sorted(k for k in a if not torch.equal(a[k], b[k]))
     assert changed == ["guidance.assembly.weight", "guidance.stem.weight"]
+
+
+def test_freeze_bn_keeps_running_statistics_while_batchnorm_weights_learn() -> None:
+    """``freeze_bn``: after ``set_mode`` every BatchNorm layer is in eval mode and the rest trains;
+    a training step leaves the running statistics as they were to the bit, while the BatchNorm
+    affine weights get gradients."""
+    from torch import nn
+
+    from training.train import Recipe, build_model, set_mode
+
+    model = build_model(tiny_config(Path("."))["model"])
+    set_mode(model, Recipe.from_dict({"freeze_bn": True}))
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    assert norms and not any(m.training for m in norms) and model.training
+    before = {k: v.clone() for k, v in model.state_dict().items() if "running_" in k}
+    pred = model(torch.rand(2, 3, 64, 64))
+    pred.mean().backward()
+    after = model.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)
+    assert sum(float(m.weight.grad.abs().sum()) > 0 for m in norms) > len(norms) // 2

@@ -31,6 +31,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 import torch.distributed as dist
+from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 from tqdm import tqdm
@@ -72,6 +73,8 @@ class Recipe(ConfigSection):
     threads: int = 0  # torch intra-op threads on CPU; 0 = torch's default
     init: str | None = None  # an engine-format model to start from (a second stage), or None
     init_std: float | None = None  # Gaussian init of the non-backbone layers (None: PyTorch's)
+    freeze_bn: bool = False  # BatchNorm keeps its running statistics (fine-tuning with batches of 4)
+    sure_weight: float = 0.0  # weight of the sure-region term (holes, blobs: training/losses.py); 0 = the paper's loss
     section: ClassVar[str] = "recipe"
 
     def steps_per_epoch(self, world_size: int = 1) -> int:
@@ -204,8 +207,15 @@ def make_optimizer(model: MSIANet, recipe: Recipe) -> torch.optim.Optimizer:
 def set_mode(model: MSIANet, recipe: Recipe) -> MSIANet:
     """Training mode; but when only some layers train (``train_only``), eval mode: the frozen
     network's BatchNorm statistics and dropout stay as they were, so with no guidance the
-    matte is exactly the starting model's."""
-    return model.train(not recipe.train_only)
+    matte is exactly the starting model's. ``freeze_bn`` keeps only the BatchNorm layers in eval
+    mode: a fine-tune on batches of four small crops would otherwise replace statistics gathered
+    over whole photos (their affine weights still learn)."""
+    model.train(not recipe.train_only)
+    if recipe.freeze_bn:
+        for module in model.modules():
+            if isinstance(module, nn.modules.batchnorm._BatchNorm):
+                module.eval()
+    return model
 
 
 def build_dataset(data_cfg: dict[str, Any], length: int, seed: int) -> Any:
@@ -320,7 +330,7 @@ def train(cfg: dict[str, Any], out: Path, resume: bool = False, max_steps: int |
     cpu_bf16 = recipe.cpu_bf16 and device.type == "cpu"
     autocast_dtype = torch.float16 if use_amp else torch.bfloat16
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
-    criterion = BlendedLoss()
+    criterion = BlendedLoss(recipe.sure_weight)
     clicks = ClickConfig.from_dict(cfg.get("clicks", {}))
     dataset, sampler, loader = build_loader(cfg, recipe, d)
     dev = build_dev(cfg) if d.main else None
