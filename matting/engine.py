@@ -27,6 +27,7 @@ import torch
 from .compose import unit
 from .guidance import Strokes
 from .limits import MAX_SIDE_RANGE
+from .network.fold import fold_batchnorm
 from .network.refiner import apply_strips, settled
 from .progress import CancelFn, ProgressFn, check, report
 from .sizing import long_side_size
@@ -100,6 +101,8 @@ class MattingEngine:
         self.precision = resolve_precision(precision, self.device)
         path = Path(model) if model is not None else require_default_model()
         self.net, self.metadata = load_model(path)
+        if self.precision == "fp32":  # the same matte to ~6e-6, 5-9 % faster on the CPU; in bf16 the
+            fold_batchnorm(self.net)  # folded weights round worse (99th-percentile error 0.14 against 0.1)
         # NHWC: the same output (to ~5e-6), ~1.2x faster network on the CPU here (not measured on CUDA)
         self.net = self.net.to(self.device, memory_format=torch.channels_last)
         if self.precision == "fp16":

@@ -114,3 +114,26 @@ def test_device_auto_and_refusal_of_missing_cuda() -> None:
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="no CUDA"):
             resolve_device("cuda")
+
+
+def test_folded_batchnorm_gives_the_unfolded_networks_matte(shipped_model_path, photo) -> None:
+    """The engine folds BatchNorm into the convolutions (matting/network/fold.py): every
+    BatchNorm after a plain convolution is gone but the stem's (the guidance is added before
+    it), and the matte of a real photo, with and without strokes, is the unfolded network's to
+    float rounding."""
+    from torch import nn
+
+    from matting.engine import predict_alpha
+    from matting.guidance import Strokes
+    from matting.weights import load_model
+
+    engine = MattingEngine(shipped_model_path, device="cpu", precision="fp32", flip=False)
+    plain, _ = load_model(shipped_model_path)
+    norms = [n for n, m in engine.net.named_modules() if isinstance(m, nn.BatchNorm2d)]
+    assert norms == ["backbone._bn0"] and engine.net.folded_batchnorms > 50
+    strokes = Strokes.empty(*photo.shape[:2])
+    strokes.add_click(150, 220, positive=True)
+    for guidance in (None, strokes):
+        folded = engine.predict(photo, guidance=guidance)
+        unfolded = predict_alpha(plain.eval(), photo, engine.max_side, refine=True, guidance=guidance)
+        assert np.abs(folded - unfolded).max() < 1e-4

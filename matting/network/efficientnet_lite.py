@@ -90,6 +90,8 @@ def _bn(channels: int) -> nn.BatchNorm2d:
 class MBConvBlock(nn.Module):
     """Mobile inverted bottleneck: 1x1 expand, depthwise kxk, 1x1 project (no SE in Lite)."""
 
+    FOLDABLE = (("_expand_conv", "_bn0"), ("_depthwise_conv", "_bn1"), ("_project_conv", "_bn2"))  # fold.py
+
     def __init__(self, cin: int, cout: int, kernel: int, stride: int, expand: int, dilation: int = 1):
         super().__init__()
         mid = cin * expand
