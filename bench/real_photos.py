@@ -25,7 +25,7 @@ from _checkout import ROOT
 import numpy as np
 from tqdm import tqdm
 
-from training.scoreboard import HALVES, LABELS, per_source, score_model, scoreboard_photos
+from training.scoreboard import HALVES, LABELS, paired, per_source, score_model, scoreboard_photos
 
 CACHE = ROOT / "build" / "scoreboard_cache"
 
@@ -101,6 +101,21 @@ def detail_table(results: dict[str, list[dict]], half: str) -> str:
     return "\n".join(lines)
 
 
+def paired_table(results: dict[str, list[dict]], half: str) -> str:
+    """Every other model against the first, photo by photo: better / worse (median change)."""
+    models = list(results)
+    reference, others = models[0], models[1:]
+    tables = {m: paired(results[reference], results[m], half) for m in others}
+    lines = [f"Photo by photo against {reference}, {half} half: photos better / worse by more than 0.05 "
+             "SAD /1000 (median change of SAD).", "",
+             "| source (n) | " + " | ".join(others) + " |", "|---|" + "---:|" * len(others)]
+    for source in next(iter(tables.values())):
+        n = tables[others[0]][source]["n"]
+        cells = [f"{t[source]['better']} / {t[source]['worse']} ({t[source]['median_change']:+.2f})" for t in tables.values()]
+        lines.append(f"| {'all photos' if source == 'all' else LABELS[source]} ({n}) | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def write_report(results: dict[str, list[dict]], name: str) -> None:
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
@@ -111,6 +126,8 @@ def write_report(results: dict[str, list[dict]], name: str) -> None:
                 f"written by `python bench/real_photos.py`.\n\n{compact_table(results, half)}\n")
         (out / f"{stem}.md").write_text(text)
         (out / f"{stem}_detail.md").write_text(detail_table(results, half) + "\n")
+        if len(results) > 1:
+            (out / f"{stem}_paired.md").write_text(paired_table(results, half) + "\n")
     (out / f"{name}.json").write_text(json.dumps(results, indent=0))
 
 
@@ -144,7 +161,7 @@ def main() -> int:
         label, key, predict = make()
         results[label] = cached_rows(key, photos, predict, label, args.fresh)
     write_report(results, args.name)
-    for stem in (args.name, f"{args.name}_selection", f"{args.name}_detail"):
+    for stem in (args.name, f"{args.name}_selection", f"{args.name}_paired", f"{args.name}_selection_paired"):
         table = ROOT / "bench" / "results" / f"{stem}.md"
         if table.is_file() and table.stat().st_mtime >= started:
             print(table.read_text())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from training.scoreboard import assign_halves, iou, per_source, score_photo, summarise, worst_mean
+from training.scoreboard import assign_halves, iou, paired, per_source, score_photo, summarise, worst_mean
 
 
 def test_halves_are_balanced_and_do_not_move_when_units_are_added() -> None:
@@ -42,3 +42,17 @@ def test_a_hole_in_the_subject_costs_its_area_over_the_whole_image() -> None:
     assert abs(row["sad"] - 1.6) < 1e-9 and abs(row["mask_sad"] - 1.6) < 1e-9
     assert abs(row["iou"] - (14400 - 1600) / 14400) < 1e-9 and row["mask_iou"] == row["iou"]
     assert iou(np.zeros((2, 2), bool), np.zeros((2, 2), bool)) == 1.0
+
+
+def test_paired_counts_photos_that_moved_and_one_big_photo_cannot_carry_it() -> None:
+    """A candidate that gains 20 on one of 3 portraits and loses 1 on each of 10 flowers has the
+    lower mean of source means, and the paired count says 1 better, 10 worse."""
+    ref = [{"name": f"p{i}", "source": "pseudo_gt", "half": "report", "sad": 30.0, "grad": 0.0, "iou": 1.0} for i in range(3)]
+    ref += [{"name": f"f{i}", "source": "plants", "half": "report", "sad": 5.0, "grad": 0.0, "iou": 1.0} for i in range(10)]
+    cand = [{**r, "sad": r["sad"] - 20.0 if r["name"] == "p0" else r["sad"] + (1.0 if r["source"] == "plants" else 0.01)}
+            for r in ref]
+    assert per_source(cand)["all"]["sad"] < per_source(ref)["all"]["sad"]
+    t = paired(ref, cand, "report")
+    assert (t["all"]["n"], t["all"]["better"], t["all"]["worse"]) == (13, 1, 10)
+    assert (t["pseudo_gt"]["better"], t["pseudo_gt"]["worse"]) == (1, 0)  # +0.01 is a tie
+    assert t["plants"]["median_change"] == 1.0 and list(t) == ["pseudo_gt", "plants", "all"]
