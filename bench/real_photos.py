@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import time
 from pathlib import Path
 from typing import Callable
 
@@ -116,19 +115,25 @@ def paired_table(results: dict[str, list[dict]], half: str) -> str:
     return "\n".join(lines)
 
 
-def write_report(results: dict[str, list[dict]], name: str) -> None:
+def write_report(results: dict[str, list[dict]], name: str) -> list[Path]:
+    """The tables of each half scored (and every row as JSON); returns the tables to print (the
+    per-source ones and, for more than one model, the photo-by-photo ones)."""
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     scored = {r["half"] for rows in results.values() for r in rows}
+    shown = []
     for half in (h for h in HALVES if h in scored):
         stem = name if half == "report" else f"{name}_{half}"
         text = (f"Real photos, whole image, {half} half; SAD /1000, mean (mean of the worst 10 %); "
                 f"written by `python bench/real_photos.py`.\n\n{compact_table(results, half)}\n")
         (out / f"{stem}.md").write_text(text)
+        shown.append(out / f"{stem}.md")
         (out / f"{stem}_detail.md").write_text(detail_table(results, half) + "\n")
         if len(results) > 1:
             (out / f"{stem}_paired.md").write_text(paired_table(results, half) + "\n")
+            shown.append(out / f"{stem}_paired.md")
     (out / f"{name}.json").write_text(json.dumps(results, indent=0))
+    return shown
 
 
 def main() -> int:
@@ -143,7 +148,6 @@ def main() -> int:
     p.add_argument("--fresh", action="store_true", help="ignore cached rows")
     p.add_argument("--half", choices=HALVES, default=None, help="score one half only (default: both)")
     args = p.parse_args()
-    started = time.time()
     photos = scoreboard_photos(half=args.half)
     if not photos:
         raise SystemExit("no scoreboard photos: run python -m training.data.prepare (base and --sources more) first")
@@ -160,11 +164,8 @@ def main() -> int:
     for make in runners:
         label, key, predict = make()
         results[label] = cached_rows(key, photos, predict, label, args.fresh)
-    write_report(results, args.name)
-    for stem in (args.name, f"{args.name}_selection", f"{args.name}_paired", f"{args.name}_selection_paired"):
-        table = ROOT / "bench" / "results" / f"{stem}.md"
-        if table.is_file() and table.stat().st_mtime >= started:
-            print(table.read_text())
+    for table in write_report(results, args.name):
+        print(table.read_text())
     return 0
 
 

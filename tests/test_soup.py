@@ -38,3 +38,14 @@ def test_mean_of_three_states_is_their_average() -> None:
     states = [{"w": torch.tensor([float(v), 2.0 * v]), "n": torch.tensor(v)} for v in (1, 2, 6)]
     mean = average(states)
     assert torch.allclose(mean["w"], torch.tensor([3.0, 6.0])) and int(mean["n"]) == 6
+
+
+def test_a_model_without_guidance_soups_with_one_that_has_it() -> None:
+    """Tensors only B holds (its guidance convolutions) come from B as they are; the shared ones
+    are interpolated."""
+    a = {"w": torch.zeros(2)}
+    b = {"w": torch.ones(2), "guidance.stem.weight": torch.full((2,), 3.0)}
+    out = interpolate(a, b, 0.25)
+    assert torch.allclose(out["w"], torch.full((2,), 0.25)) and torch.equal(out["guidance.stem.weight"], b["guidance.stem.weight"])
+    with pytest.raises(ValueError, match="different tensors"):
+        interpolate(b, a, 0.25)  # A may not hold what B lacks

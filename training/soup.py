@@ -13,6 +13,7 @@ files instead (checkpoints of one run's last epochs: less of the noise of a high
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -21,12 +22,17 @@ from matting.weights import load_model, save_model
 
 
 def interpolate(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor], t: float) -> dict[str, torch.Tensor]:
-    """``(1 - t) * a + t * b`` tensor by tensor; integer tensors (counters) come from ``b``."""
-    if set(a) != set(b):
-        raise ValueError(f"the two models hold different tensors: {sorted(set(a) ^ set(b))[:3]}")
+    """``(1 - t) * a + t * b`` tensor by tensor; integer tensors (counters) come from ``b``, and so
+    do tensors only ``b`` holds (the guidance convolutions of a model that takes strokes, soup-ed
+    with one from before them: ``b``'s strokes keep their full say)."""
+    if not set(a) <= set(b):
+        raise ValueError(f"the two models hold different tensors: {sorted(set(a) - set(b))[:3]}")
     out = {}
     for name, tb in b.items():
-        ta = a[name]
+        ta = a.get(name)
+        if ta is None:
+            out[name] = tb.clone()
+            continue
         if ta.shape != tb.shape:
             raise ValueError(f"{name}: shapes differ ({tuple(ta.shape)} vs {tuple(tb.shape)})")
         out[name] = torch.lerp(ta.float(), tb.float(), t).to(tb.dtype) if tb.is_floating_point() else tb.clone()
@@ -55,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     paths = args.mean or [args.a, args.b]
     models = [load_model(path) for path in paths]
     model, meta = models[-1]
-    if any(m.config.to_dict() != model.config.to_dict() for m, _ in models):
+    if any(replace(m.config, guidance=model.config.guidance) != model.config for m, _ in models):
         raise SystemExit(f"{', '.join(map(str, paths))}: different network configs")
     states = [m.state_dict() for m, _ in models]
     meta["version"] = f"{meta.get('version', '')}-soup"  # benches label models by version

@@ -28,17 +28,18 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
+from matting.trimap import UNKNOWN
+
 from ..baselines import load_baseline
 from ..scoreboard import iou
 from .prepare import contact_sheet, read_gray, read_rgb, write_png
+from .pseudo_alpha import trimap_from_mask
 
 
 def unsure_band(mask: np.ndarray, band_fraction: float) -> np.ndarray:
-    """Pixels within ``band_fraction`` of the long side of the mask's edge, on either side."""
-    band = max(3, int(round(band_fraction * max(mask.shape))))
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * band + 1, 2 * band + 1))
-    m = mask.astype(np.uint8)
-    return (cv2.dilate(m, kernel) > 0) & ~(cv2.erode(m, kernel) > 0)
+    """Pixels within ``band_fraction`` of the long side of the mask's edge, on either side: the
+    unknown band of the trimap prepare makes from a mask (``trimap_from_mask``)."""
+    return trimap_from_mask(mask.astype(np.uint8) * 255, band_fraction) == UNKNOWN
 
 
 def blend_label(mask: np.ndarray, teacher: np.ndarray, band_fraction: float) -> np.ndarray:
