@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import qtawesome as qta
-from PySide6.QtCore import QPointF, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, QSettings, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QColorDialog, QDockWidget, QFileDialog, QFrame, QHBoxLayout, QInputDialog, QLabel,
                                QMainWindow, QMessageBox, QProgressBar, QPushButton, QScrollArea, QSpinBox, QVBoxLayout,
@@ -420,10 +420,10 @@ class MainWindow(QMainWindow):
         if not self.workers.is_running("open"):
             self._idle()
             self.statusBar().showMessage("Matte computation cancelled", 4000)
-        # once the task is off the books (the workers note it after this slot): the panes and the
-        # status bar then say that there is no matte and how to make one
-        QTimer.singleShot(0, self._update_matte_label)
-        QTimer.singleShot(0, self._update_actions)
+        # the task is off the books here (Workers._settle): the panes and the status bar say that
+        # there is no matte and how to make one
+        self._update_matte_label()
+        self._update_actions()
 
     def _alpha_changed(self) -> None:
         """A new matte: the views first, then (once they are drawn) the edge colours, so that the

@@ -91,12 +91,11 @@ class Workers(QObject):
             if previous is not None:
                 previous.cancel()
             self.current[key] = task
+        if on_progress is not None:
+            task.signals.progress.connect(self._if_current(key, task, on_progress))
         for signal, slot in ((task.signals.done, on_done), (task.signals.failed, on_failed),
-                             (task.signals.progress, on_progress), (task.signals.cancelled, on_cancelled)):
-            if slot is not None:
-                signal.connect(self._if_current(key, task, slot))
-        for signal in (task.signals.done, task.signals.failed, task.signals.cancelled):
-            signal.connect(lambda *_a, t=task, k=key: self._finished(t, k))
+                             (task.signals.cancelled, on_cancelled)):
+            signal.connect(self._settle(key, task, slot))
         self.running.add(task)
         (pool or self.pool).start(task, priority)
         return task
@@ -106,6 +105,18 @@ class Workers(QObject):
             if not self.closed and (key is None or self.current.get(key) is task):
                 slot(*args)
         return guarded
+
+    def _settle(self, key: str | None, task: Task, slot):
+        """The slot of a task's last word (done, failed, cancelled), run once the task is off the
+        books: in it ``is_running(key)`` already says whether anything else is computing. (Doing
+        the bookkeeping in a second connection raced: the worker thread posts one event per
+        connection, and the UI thread could run the slot and its follow-ups between the two.)"""
+        def settled(*args):
+            current = not self.closed and (key is None or self.current.get(key) is task)
+            self._finished(task, key)
+            if current and slot is not None:
+                slot(*args)
+        return settled
 
     def _finished(self, task: Task, key: str | None) -> None:
         self.running.discard(task)

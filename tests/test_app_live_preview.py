@@ -38,6 +38,26 @@ def test_a_task_replaced_before_it_starts_never_runs(qtbot) -> None:
     assert ran == [5]  # the five replaced while queued were skipped, not run and dropped
 
 
+def test_a_tasks_last_word_reaches_its_slot_once_the_task_is_off_the_books(qtbot) -> None:
+    """A slot that asks "is anything still computing?" must hear no for its own task: the Esc
+    race (the panes' no-matte hint was decided while the cancelled matte still counted as
+    running, in about a third of loaded runs) came from the bookkeeping landing later."""
+    from matting.errors import Cancelled
+
+    def cancelled_job(_p, _c):
+        raise Cancelled()
+
+    def failing_job(_p, _c):
+        raise ValueError("broken")
+
+    workers, seen = Workers(), []
+    for key, job in (("done", lambda _p, _c: 1), ("cancelled", cancelled_job), ("failed", failing_job)):
+        slot = lambda *_a, k=key: seen.append((k, workers.is_running(k), len(workers.running)))  # noqa: E731
+        workers.start(job, on_done=slot, on_failed=slot, on_cancelled=slot, key=key)
+        qtbot.waitUntil(lambda k=key: any(s[0] == k for s in seen), timeout=TIMEOUT)
+    assert seen == [("done", False, 0), ("cancelled", False, 0), ("failed", False, 0)]
+
+
 def test_a_burst_of_slider_moves_ends_in_one_picture_of_the_committed_settings(qtbot, astronaut) -> None:
     w = astronaut
     display, canvas = w.display, w.compare.panes[0].canvas
