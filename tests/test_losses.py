@@ -64,6 +64,26 @@ def test_sure_region_term_counts_holes_and_kept_background_not_soft_edges() -> N
     assert total.item() == pytest.approx(plain.item() + 2.0 * 1.2 / 5, rel=1e-6)
 
 
+def test_laplacian_term_prices_a_blurred_edge_above_noise_of_the_same_l1() -> None:
+    """A solid disc whose edge is blurred (a halo) against the same disc with flat noise of the
+    same mean absolute error (a flat offset): L_1 cannot tell them apart; the band-pass term charges the halo more."""
+    import torch.nn.functional as F
+
+    yy, xx = torch.meshgrid(torch.arange(64.0), torch.arange(64.0), indexing="ij")
+    target = (((yy - 32) ** 2 + (xx - 32) ** 2) < 18**2).float()[None, None]
+    k = torch.ones(1, 1, 9, 9) / 81
+    halo = F.conv2d(F.pad(target, (4, 4, 4, 4), mode="replicate"), k)
+    err = (halo - target).abs().mean()
+    noise = (target + torch.where(target > 0.5, -err, err)).clamp(0, 1)
+    assert (noise - target).abs().mean().item() == pytest.approx(err.item(), rel=1e-4)
+    _, t_halo = BlendedLoss(laplacian_weight=1.0)(halo, target, epoch=3)
+    _, t_noise = BlendedLoss(laplacian_weight=1.0)(noise, target, epoch=3)
+    assert t_halo["lap"] > 1.3 * t_noise["lap"]  # measured 0.314 against 0.215
+    total, _ = BlendedLoss(laplacian_weight=0.5)(halo, target, epoch=3)
+    plain, _ = BlendedLoss()(halo, target, epoch=3)
+    assert total.item() == pytest.approx(plain.item() + 0.5 * t_halo["lap"], rel=1e-5)
+
+
 def test_ssim_weight_switches_after_the_first_epoch() -> None:
     assert loss_weights(0) == (1.0, 0.1)
     assert loss_weights(1) == (1.0, 0.025)

@@ -75,6 +75,7 @@ class Recipe(ConfigSection):
     init_std: float | None = None  # Gaussian init of the non-backbone layers (None: PyTorch's)
     freeze_bn: bool = False  # BatchNorm keeps its running statistics (fine-tuning with batches of 4)
     sure_weight: float = 0.0  # weight of the sure-region term (holes, blobs: training/losses.py); 0 = the paper's loss
+    laplacian_weight: float = 0.0  # weight of the band-pass Laplacian term (soft halos: training/losses.py); 0 = the paper's
     section: ClassVar[str] = "recipe"
 
     def steps_per_epoch(self, world_size: int = 1) -> int:
@@ -330,7 +331,7 @@ def train(cfg: dict[str, Any], out: Path, resume: bool = False, max_steps: int |
     cpu_bf16 = recipe.cpu_bf16 and device.type == "cpu"
     autocast_dtype = torch.float16 if use_amp else torch.bfloat16
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
-    criterion = BlendedLoss(recipe.sure_weight)
+    criterion = BlendedLoss(recipe.sure_weight, recipe.laplacian_weight)
     clicks = ClickConfig.from_dict(cfg.get("clicks", {}))
     dataset, sampler, loader = build_loader(cfg, recipe, d)
     dev = build_dev(cfg) if d.main else None
