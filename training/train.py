@@ -75,6 +75,7 @@ class Recipe(ConfigSection):
     init_std: float | None = None  # Gaussian init of the non-backbone layers (None: PyTorch's)
     freeze_bn: bool = False  # BatchNorm keeps its running statistics (fine-tuning with batches of 4)
     sure_weight: float = 0.0  # weight of the sure-region term (holes, blobs: training/losses.py); 0 = the paper's loss
+    anchor_weight: float = 0.0  # L1 to the starting model's own matte (``init``): a fine-tune keeps what it is not taught; 0 = off
     laplacian_weight: float = 0.0  # weight of the band-pass Laplacian term (soft halos: training/losses.py); 0 = the paper's
     section: ClassVar[str] = "recipe"
 
@@ -205,6 +206,25 @@ def make_optimizer(model: MSIANet, recipe: Recipe) -> torch.optim.Optimizer:
     return torch.optim.SGD(groups, lr=recipe.lr, momentum=recipe.momentum, weight_decay=recipe.weight_decay)
 
 
+def build_anchor(cfg: dict[str, Any], recipe: Recipe, device: torch.device,
+                 memory_format: torch.memory_format) -> MSIANet | None:
+    """The starting model, frozen in eval mode, for ``recipe.anchor_weight`` (None when off): its
+    matte of each training batch is a second target, so that a fine-tune changes what its labels
+    ask for (people's edges, flowers) and keeps the rest (learning without forgetting, Li & Hoiem
+    2016: here an L1 on the alpha). Every fine-tune without it moved pets and animals the wrong way
+    within 100 steps (docs/training.md)."""
+    if not recipe.anchor_weight:
+        return None
+    if not recipe.init:
+        raise ValueError("recipe.anchor_weight needs recipe.init: the model whose mattes to keep")
+    anchor = build_model({**cfg["model"], "pretrained_backbone": None})
+    load_init(anchor, recipe.init)
+    anchor = anchor.to(device, memory_format=memory_format).eval()
+    for p in anchor.parameters():
+        p.requires_grad_(False)
+    return anchor
+
+
 def set_mode(model: MSIANet, recipe: Recipe) -> MSIANet:
     """Training mode; but when only some layers train (``train_only``), eval mode: the frozen
     network's BatchNorm statistics and dropout stay as they were, so with no guidance the
@@ -322,6 +342,7 @@ def train(cfg: dict[str, Any], out: Path, resume: bool = False, max_steps: int |
         load_init(model, recipe.init)
     memory_format = torch.channels_last if recipe.channels_last else torch.contiguous_format
     model = set_mode(model.to(device, memory_format=memory_format), recipe)
+    anchor = build_anchor(cfg, recipe, device, memory_format)
     net: torch.nn.Module = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None) if d.world_size > 1 else model
     optimizer = make_optimizer(model, recipe)
     per_epoch = recipe.steps_per_epoch(d.world_size)
@@ -377,7 +398,14 @@ def train(cfg: dict[str, Any], out: Path, resume: bool = False, max_steps: int |
             with torch.autocast(device.type, dtype=autocast_dtype, enabled=use_amp or cpu_bf16):
                 guidance = guided_batch(model, image, alpha, clicks, click_rng)
                 pred = net(image, guidance)
+                if anchor is not None:
+                    with torch.no_grad():
+                        kept = anchor(image, guidance)
             loss, terms = criterion(pred.float(), alpha, epoch)
+            if anchor is not None:
+                drift = (pred.float() - kept.float()).abs().mean()
+                loss = loss + recipe.anchor_weight * drift
+                terms["anchor"] = float(drift.detach())
             optimizer.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()
             scaler.step(optimizer)
